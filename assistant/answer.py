@@ -1,0 +1,99 @@
+"""Extractive answers: verbatim sentences from the best passages, grouped by who said them and
+at which meeting, each with its citation number; a refusal when nothing supports an answer."""
+from __future__ import annotations
+
+from ingest.clean import split_sentences
+from ingest.lexical import tokens
+
+from .retrieve import Hit
+
+REFUSAL = "Det fremgår ikke af materialet."
+QUOTE_CHARS = 300
+RELATIVE_CUTOFF = 0.55  # passages scoring below this share of the best one are left out
+
+
+def supported(hits: list[Hit], min_dense: float, min_lexical: float, strong_dense: float) -> bool:
+    """Whether the best passage supports an answer: close in meaning and sharing enough of the
+    question's words, or very close in meaning alone. Thresholds are calibrated on the eval set."""
+    if not hits:
+        return False
+    best_dense = max(h.dense for h in hits[:5])
+    best_lex = max(h.lexical for h in hits[:3])
+    return best_dense >= strong_dense or (best_dense >= min_dense and best_lex >= min_lexical)
+
+
+def select(hits: list[Hit], k: int) -> list[Hit]:
+    if not hits:
+        return []
+    top = hits[0].score
+    return [h for h in hits[:k] if h.score >= RELATIVE_CUTOFF * top]
+
+
+def quote(text: str, question: str) -> str:
+    """The passage itself when short, else its sentences that share most words with the
+    question (verbatim, in their order, "…" where text is left out)."""
+    if len(text) <= QUOTE_CHARS:
+        return text
+    qset = set(tokens(question))
+    spans = split_sentences(text)
+    scored = sorted(spans, key=lambda s: -len(qset & set(tokens(text[s[0]:s[1]]))))
+    chosen, size = [], 0
+    for a, b in scored:
+        if chosen and size + (b - a) > QUOTE_CHARS:
+            continue
+        chosen.append((a, b))
+        size += b - a
+    chosen.sort()
+    parts = []
+    for k, (a, b) in enumerate(chosen):
+        if k == 0 and a > 0 or k > 0 and a > chosen[k - 1][1] + 1:
+            parts.append("…")
+        parts.append(text[a:b].strip())
+    if chosen[-1][1] < len(text.rstrip()):
+        parts.append("…")
+    return " ".join(parts)
+
+
+def citation(n: int, rec: dict, manifest, question: str) -> dict:
+    meeting = manifest.meetings.get(rec["meeting"])
+    voices = manifest.voices
+    return {
+        "n": n, "text": rec["text"], "quote": quote(rec["text"], question),
+        "file": rec["file"], "line_start": rec["line_start"], "line_end": rec["line_end"],
+        "meeting": meeting.title if meeting else rec["meeting"], "meeting_id": rec["meeting"],
+        "date": meeting.date if meeting else "", "date_label": meeting.date_label if meeting else "",
+        "voice": rec["voice"], "voice_label": voices.get(rec["voice"], {}).get("label", rec["voice"]),
+        "heading": rec["heading"],
+        "also_in": [{"file": p["file"], "line_start": p["line_start"], "line_end": p["line_end"],
+                     "meeting": manifest.meetings[p["meeting"]].title if p["meeting"] in manifest.meetings else p["meeting"],
+                     "voice": p["voice"]} for p in rec["also_in"]],
+    }
+
+
+def _who(c: dict) -> str:
+    when = f", {c['date_label']}" if c["date_label"] else ""
+    return f"{c['voice_label']} – {c['meeting']}{when}"
+
+
+def compose(citations: list[dict]) -> str:
+    """The answer text: the best statement first (the gist), then the others grouped by voice
+    and meeting."""
+    first = citations[0]
+    lines = [f"«{first['quote']}» [{first['n']}]", f"({_who(first)})"]
+    rest = citations[1:]
+    if rest:
+        lines.append("")
+        lines.append("Mere fra materialet:")
+        groups: dict[str, list[dict]] = {}
+        for c in rest:
+            groups.setdefault(_who(c), []).append(c)
+        for who, items in groups.items():
+            lines.append(f"{who}:")
+            lines.extend(f"- «{c['quote']}» [{c['n']}]" for c in items)
+    return "\n".join(lines)
+
+
+def refusal_text(closest: list[dict]) -> str:
+    if not closest:
+        return REFUSAL
+    return REFUSAL + " De nærmeste steder i materialet er vist nedenfor som måske relevante."

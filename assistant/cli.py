@@ -1,0 +1,134 @@
+"""The `rammeaftale` command: ingest, ask, eval, bench, serve."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def _progress_bar():
+    from tqdm import tqdm
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int):
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="passager", file=sys.stderr)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+    return progress
+
+
+def cmd_ingest(args) -> int:
+    from ingest.index import build_index, current_index
+    from ingest.manifest import ManifestError
+
+    from .config import Settings
+    settings = Settings()
+    if current_index(settings.data_dir) and not args.rebuild:
+        print(f"Indekset findes allerede i {settings.data_dir / 'index'}; brug --rebuild for at bygge det igen.")
+        return 0
+    try:
+        folder = build_index(settings, progress=_progress_bar())
+    except ManifestError as exc:
+        logging.getLogger("rammeaftale").error("ingest failed: %s", exc)
+        print(f"Indeksering mislykkedes: {exc}. Det tidligere indeks er uændret.", file=sys.stderr)
+        return 2
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    print(f"Indeks bygget: {meta['passages']} passager, {meta['places']} steder i kilderne, "
+          f"{meta['groups_with_duplicates']} udsagn registreret flere steder, {meta['seconds']} s.")
+    return 0
+
+
+def format_answer(result: dict) -> str:
+    lines = [result["answer"]]
+    if result.get("notice"):
+        lines.insert(0, f"({result['notice']})")
+    if result["citations"]:
+        lines += ["", "Kilder:"]
+        for c in result["citations"]:
+            lines.append(f"[{c['n']}] {c['file']}, linje {c['line_start']}-{c['line_end']} · "
+                         f"{c['voice_label']} · {c['meeting']} ({c['date_label']})")
+            for p in c["also_in"]:
+                lines.append(f"     også registreret i {p['file']}, linje {p['line_start']}-{p['line_end']}")
+    if result.get("maybe_relevant"):
+        lines += ["", "Måske relevant:"]
+        for c in result["maybe_relevant"]:
+            lines.append(f"- {c['file']}, linje {c['line_start']}-{c['line_end']}: «{c['quote']}»")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    from . import Assistant
+    result = Assistant(progress=None if args.json else _progress_bar()).ask(args.question)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(format_answer(result))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import main as eval_main
+    return eval_main(args)
+
+
+def cmd_bench(args) -> int:
+    from eval.bench import main as bench_main
+    return bench_main(args)
+
+
+def cmd_serve(args) -> int:
+    from .ui import serve
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rammeaftale", description="Rammeaftale-assistenten")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="build the index from corpus/")
+    p.add_argument("--rebuild", action="store_true", help="build again even when an index exists")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("eval", help="run an eval set")
+    p.add_argument("--questions", default=None)
+    p.add_argument("--out", default=None)
+    p.add_argument("--baseline", action="store_true", help="also run the plain llama-index baseline")
+    p.add_argument("--generator", default=None, help="answer generator to evaluate")
+    p.add_argument("--min-answer-hit", type=float, default=None)
+    p.add_argument("--min-refusal-recall", type=float, default=None)
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("bench", help="latency and cold start figures")
+    p.add_argument("--questions", default=None)
+    p.add_argument("--repeat", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("serve", help="the chat page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("RAMMEAFTALE_LOG", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if argv is None:
+        # invalid UTF-8 on the command line arrives as surrogates: make it text, not a crash
+        argv = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in sys.argv[1:]]
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The Assistant: question in, cited answer (or a plain refusal) out."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from . import answer as A
+from .config import Settings
+from .query import analyse, clean_question, has_words, rewrite_followup
+from .store import IndexUnavailable, open_index
+
+log = logging.getLogger("rammeaftale")
+
+# Calibrated on eval/questions.jsonl (see README, "Figures"): cosine similarity of question and
+# best passage, and the share of the question's content words that the best passage contains.
+MIN_DENSE = 0.80
+MIN_LEXICAL = 0.5
+STRONG_DENSE = 0.86
+
+MSG_EMPTY = "Skriv et spørgsmål om processen bag Rammeaftale 2018, fx «Hvad sagde brugerne om overgange?»."
+MSG_NO_WORDS = "Spørgsmålet indeholder ingen ord, jeg kan søge efter. Prøv at skrive det med ord."
+MSG_TRUNCATED = "Spørgsmålet var meget langt; kun begyndelsen er brugt."
+MSG_UNAVAILABLE = ("Søgeindekset er ikke tilgængeligt lige nu. Prøv igen om lidt; "
+                   "en administrator kan genopbygge det med «rammeaftale ingest --rebuild».")
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, build_if_missing: bool = True, progress=None):
+        self.settings = settings or Settings()
+        self.build_if_missing = build_if_missing
+        self.progress = progress
+        self._index = None
+        self._retriever = None
+        self._embedder = None
+        self._lock = threading.Lock()
+
+    # -- loading -----------------------------------------------------------------------------
+    def _current_target(self) -> str:
+        try:
+            return os.readlink(Path(self.settings.data_dir) / "index")
+        except OSError:
+            return ""
+
+    def ready(self):
+        """Opens the index (building it on first use) and returns the retriever."""
+        with self._lock:
+            if self._index is not None and self._index.folder.name != self._current_target():
+                log.info("index changed on disk: reloading")
+                self._index = self._retriever = None
+            if self._index is None or not self._index.folder.exists():
+                from ingest.embed import make_embedder
+
+                from .retrieve import HybridRetriever
+                self._index = open_index(self.settings, self.build_if_missing, self.progress)
+                if self._embedder is None:
+                    self._embedder = make_embedder(self.settings.embedder)
+                self._retriever = HybridRetriever(self._index, self._embedder,
+                                                  self.settings.dense_k, self.settings.lexical_k)
+            return self._retriever
+
+    @property
+    def manifest(self):
+        return self.ready().index.manifest
+
+    def cues(self):
+        m = self.manifest
+        return ({v: list(d.get("cues", [])) for v, d in m.voices.items()},
+                {k: list(mt.cues) for k, mt in m.meetings.items()})
+
+    # -- answering ---------------------------------------------------------------------------
+    def ask(self, question: str, voices: list[str] | None = None, meetings: list[str] | None = None,
+            previous: str | None = None) -> dict:
+        started = time.perf_counter()
+        result = self._ask(question, voices or [], meetings or [], previous or "")
+        result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return result
+
+    def _ask(self, question, voices, meetings, previous) -> dict:
+        text, truncated = clean_question(question if isinstance(question, str) else "", self.settings.max_question_chars)
+        base = {"question": text, "answer": "", "refused": True, "citations": [], "maybe_relevant": []}
+        if truncated:
+            base["notice"] = MSG_TRUNCATED
+        if not text:
+            return {**base, "answer": MSG_EMPTY, "error": "empty"}
+        if not has_words(text):
+            return {**base, "answer": MSG_NO_WORDS, "error": "no_words"}
+        try:
+            retriever = self.ready()
+            voice_cues, meeting_cues = self.cues()
+            known_voices = set(retriever.index.manifest.voices)
+            known_meetings = set(retriever.index.manifest.meetings)
+            bad = [v for v in voices if v not in known_voices] + [m for m in meetings if m not in known_meetings]
+            if bad:
+                return {**base, "answer": f"Ukendt filter: {', '.join(map(str, bad))}. "
+                                          "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter"}
+            search_text = rewrite_followup(text, previous, voice_cues)
+            query = analyse(search_text, voice_cues, meeting_cues)
+            hits = retriever.search(query, voices, meetings)
+            manifest = retriever.index.manifest
+        except IndexUnavailable as exc:
+            log.error("index unavailable: %s", exc)
+            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable"}
+        except Exception as exc:  # Chroma server gone, damaged files: a message, never a traceback
+            log.exception("retrieval failed: %s", exc)
+            with self._lock:
+                self._index = self._retriever = None  # reopen on the next question
+            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable"}
+
+        if search_text != text:
+            base["rewritten"] = search_text
+        if not A.supported(hits, MIN_DENSE, MIN_LEXICAL, STRONG_DENSE):
+            closest = [A.citation(n, h.record, manifest, search_text) for n, h in enumerate(hits[:3], 1)]
+            return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest}
+        chosen = A.select(hits, self.settings.answer_k)
+        citations = [A.citation(n, h.record, manifest, search_text) for n, h in enumerate(chosen, 1)]
+        return {**base, "answer": A.compose(citations), "refused": False, "citations": citations}

@@ -1,0 +1,124 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (bm25s), fused by reciprocal rank, with voice
+and meeting cues as a boost (not a filter), and user-chosen filters as a filter."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter, MetadataFilters,
+                                                  VectorStoreQuery)
+
+from ingest.lexical import tokens
+
+from .query import Query
+
+RRF_K = 60
+VOICE_BOOST = 0.5  # fused score x (1 + boost) when the passage has a voice the question names
+MEETING_BOOST = 0.35
+
+
+@dataclass
+class Hit:
+    record: dict
+    score: float
+    dense: float  # cosine similarity of question and passage
+    lexical: float  # share of the question's content words found in the passage
+
+
+class HybridRetriever(BaseRetriever):
+    """One job: the best passages for a question, as llama-index nodes."""
+
+    def __init__(self, index, embedder, dense_k: int = 30, lexical_k: int = 30):
+        super().__init__()
+        self.index = index
+        self.embedder = embedder
+        self.dense_k = dense_k
+        self.lexical_k = lexical_k
+        vocab = index.bm25.vocab_dict
+        self._vocab = set(vocab)
+        self._vocab_list = sorted(v for v in vocab if len(v) > 3)
+        self._doc_tokens = [set(tokens(f"{r['heading']} {r['text']}")) for r in index.records]
+        self._row = {r["id"]: i for i, r in enumerate(index.records)}
+
+    # -- the parts -------------------------------------------------------------------------
+    def query_tokens(self, text: str) -> list[str]:
+        """Stemmed question words; a misspelt word not in the corpus takes its closest form."""
+        out = []
+        for tok in tokens(text):
+            if tok in self._vocab:
+                out.append(tok)
+            elif len(tok) > 3:
+                close = difflib.get_close_matches(tok, self._vocab_list, n=1, cutoff=0.8)
+                if close:
+                    out.append(close[0])
+        return out
+
+    def dense(self, text: str, filters: MetadataFilters | None) -> list[tuple[str, float]]:
+        vec = self.embedder.get_query_embedding(text)
+        result = self.index.vector_store.query(VectorStoreQuery(
+            query_embedding=vec, similarity_top_k=self.dense_k, filters=filters))
+        return list(zip(result.ids or [], result.similarities or []))
+
+    def lexical(self, qtokens: list[str], allowed: set[str] | None) -> list[tuple[str, float]]:
+        if not qtokens:
+            return []
+        scores = self.index.bm25.get_scores(qtokens)
+        order = np.argsort(-scores)
+        out = []
+        for i in order:
+            if scores[i] <= 0 or len(out) >= self.lexical_k:
+                break
+            rid = self.index.records[i]["id"]
+            if allowed is None or rid in allowed:
+                out.append((rid, float(scores[i])))
+        return out
+
+    # -- the whole -------------------------------------------------------------------------
+    def search(self, query: Query, voices: list[str] | None = None,
+               meetings: list[str] | None = None) -> list[Hit]:
+        filters, allowed = self._filters(voices, meetings)
+        qtokens = self.query_tokens(query.text)
+        dense = self.dense(query.text, filters)
+        lexical = self.lexical(qtokens, allowed)
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (rid, _) in enumerate(ranking):
+                fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        sims = dict(dense)
+        qset = set(qtokens)
+        hits = []
+        for rid, score in fused.items():
+            rec = self.index.by_id.get(rid)
+            if rec is None:
+                continue
+            rec_voices = {rec["voice"], *(p["voice"] for p in rec["also_in"])}
+            rec_meetings = {rec["meeting"], *(p["meeting"] for p in rec["also_in"])}
+            if query.voices and rec_voices & set(query.voices):
+                score *= 1 + VOICE_BOOST
+            if query.meetings and rec_meetings & set(query.meetings):
+                score *= 1 + MEETING_BOOST
+            covered = len(qset & self._doc_tokens[self._row[rid]]) / len(qset) if qset else 0.0
+            hits.append(Hit(rec, score, float(sims.get(rid, 0.0)), covered))
+        hits.sort(key=lambda h: -h.score)
+        return hits
+
+    def _filters(self, voices, meetings):
+        if not voices and not meetings:
+            return None, None
+        parts = []
+        if voices:
+            parts.append(MetadataFilter(key="voice", value=list(voices), operator=FilterOperator.IN))
+        if meetings:
+            parts.append(MetadataFilter(key="meeting", value=list(meetings), operator=FilterOperator.IN))
+        allowed = {r["id"] for r in self.index.records
+                   if (not voices or r["voice"] in voices) and (not meetings or r["meeting"] in meetings)}
+        return MetadataFilters(filters=parts), allowed
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self.search(Query(text=query_bundle.query_str))
+        return [NodeWithScore(node=TextNode(id_=h.record["id"], text=h.record["text"],
+                                            metadata={k: h.record[k] for k in ("file", "voice", "meeting")}),
+                              score=h.score) for h in hits]

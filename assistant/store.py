@@ -1,0 +1,62 @@
+"""Opens the index (building it when there is none) and holds what answering needs."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.index import COMPLETE_MARK, build_index, chroma_client, current_index
+from ingest.manifest import Manifest, load_manifest
+
+log = logging.getLogger("rammeaftale.store")
+_build_lock = threading.Lock()
+
+
+class IndexUnavailable(RuntimeError):
+    """The index cannot be opened or queried (missing, damaged, Chroma server down)."""
+
+
+@dataclass
+class Index:
+    folder: Path
+    meta: dict
+    records: list[dict]
+    manifest: Manifest
+    bm25: Any
+    vector_store: Any
+    by_id: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_id = {r["id"]: r for r in self.records}
+
+
+def open_index(settings, build_if_missing: bool = True, progress=None) -> Index:
+    folder = current_index(settings.data_dir)
+    if folder is None:
+        if not build_if_missing:
+            raise IndexUnavailable("no index: run `rammeaftale ingest`")
+        with _build_lock:
+            folder = current_index(settings.data_dir)
+            if folder is None:
+                log.info("no index found in %s: building it", settings.data_dir)
+                folder = build_index(settings, progress=progress)
+    return load_index(folder, settings)
+
+
+def load_index(folder: Path, settings) -> Index:
+    import bm25s
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    try:
+        meta = json.loads((folder / COMPLETE_MARK).read_text(encoding="utf-8"))
+        records = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+        bm25 = bm25s.BM25.load(str(folder / "bm25"))
+        client = chroma_client(meta.get("chroma_url", ""), folder)
+        collection = client.get_collection(meta["collection"])
+    except Exception as exc:
+        raise IndexUnavailable(f"index at {folder} cannot be opened: {exc}") from exc
+    return Index(folder, meta, records, load_manifest(settings.corpus_dir), bm25,
+                 ChromaVectorStore(chroma_collection=collection))

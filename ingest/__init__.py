@@ -1,0 +1,1 @@
+"""Ingest: corpus texts -> cleaned, voice-labelled, de-duplicated passages -> index."""

@@ -1,0 +1,32 @@
+"""Danish tokens for the lexical index (bm25s + Snowball stemmer + Danish stopwords)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD_RE = re.compile(r"[0-9a-zæøåéü]+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+    return Stemmer.Stemmer("danish")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from stop_words import get_stop_words
+    return frozenset(get_stop_words("danish"))
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content words of text."""
+    words = [w for w in _WORD_RE.findall(text.lower()) if w not in _stopwords()]
+    return _stemmer().stemWords(words)
+
+
+def build_bm25(docs: list[str]):
+    import bm25s
+    model = bm25s.BM25()
+    model.index([tokens(d) or ["_"] for d in docs], show_progress=False)
+    return model

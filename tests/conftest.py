@@ -1,0 +1,69 @@
+"""Shared fixtures: one real index, built once per test session from the real corpus."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """Vector cache shared by every index the tests build (the first build pays the embedding).
+    A developer's own cache in data/vector_cache seeds it, so local runs are quick."""
+    path = tmp_path_factory.mktemp("vector_cache")
+    own = REPO / "data" / "vector_cache"
+    if own.is_dir():
+        for f in own.glob("*.npz"):
+            shutil.copy(f, path / f.name)
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings_factory(cache_dir, tmp_path_factory):
+    from assistant.config import Settings
+
+    def make(**overrides) -> Settings:
+        data_dir = overrides.pop("data_dir", None) or tmp_path_factory.mktemp("data")
+        s = Settings(data_dir=Path(data_dir), corpus_dir=overrides.pop("corpus_dir", CORPUS), **overrides)
+        os.environ["RAMMEAFTALE_CACHE_DIR"] = str(cache_dir)
+        return s
+    return make
+
+
+@pytest.fixture(scope="session")
+def settings(settings_factory):
+    """Settings of the session's index (built on first use)."""
+    return settings_factory()
+
+
+@pytest.fixture(scope="session")
+def built_index(settings) -> Path:
+    from ingest.index import build_index
+    return build_index(settings)
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, built_index):
+    from assistant import Assistant
+    return Assistant(settings, build_if_missing=False)
+
+
+@pytest.fixture(scope="session")
+def records(built_index) -> list[dict]:
+    import json
+    return json.loads((built_index / "passages.json").read_text(encoding="utf-8"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
