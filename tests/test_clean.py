@@ -1,0 +1,103 @@
+"""Unit tests of the pure text functions of ingest, on small strings."""
+from ingest.clean import display_text, is_noise, match_key, split_sentences
+from ingest.dedup import align, group_near_duplicates, known_keys
+from ingest.manifest import FileEntry, ManifestError, SectionSpec, SkipSpec
+from ingest.passages import Block, Passage, line_blocks, slide_blocks
+from ingest.sections import Section, resolve_sections, resolve_skips
+
+import pytest
+
+
+def test_display_text_removes_bullets_and_mends_hyphenation_but_keeps_spelling():
+    raw = "\uf0b7 Der er behov for et tættere samar-\n  bejde med brugerne i social- og\nundervisningsområdet, kn det"
+    assert display_text(raw) == ("Der er behov for et tættere samarbejde med brugerne i "
+                                 "social- og undervisningsområdet, kn det")
+
+
+def test_display_text_strips_markdown_markup():
+    assert display_text("*Hvordan kan vi sammen styrke samarbejdet?*<sup>1</sup>") == \
+        "Hvordan kan vi sammen styrke samarbejdet?1"
+    assert display_text("til [posko@slagelse.dk](mailto:posko@slagelse.dk) senest") == "til posko@slagelse.dk senest"
+
+
+def test_match_key_ignores_punctuation_dashes_and_line_breaks():
+    a = "Afspecialisering er en risiko – men det er\nvanskeligt at sige"
+    b = "Afspecialisering er en risiko men det er vanskeligt at sige"
+    assert match_key(a) == match_key(b) == "afspecialisering er en risiko men det er vanskeligt at sige"
+
+
+def test_slide_numbers_are_noise():
+    assert is_noise("1  2  ") and is_noise("   ") and not is_noise("2. Åbenhed (5)")
+
+
+def test_split_sentences():
+    text = "Første sætning. Anden sætning! Tredje"
+    assert [text[a:b] for a, b in split_sentences(text)] == ["Første sætning.", "Anden sætning!", "Tredje"]
+
+
+LINES = [
+    "Opsamling",                        # 1 heading
+    "",
+    "\uf0b7 Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med reference til det",
+    " Drøft ved bordene",              # 4 interleaved slide text
+    "Spørgsmål fra sliden?",           # 5
+    " seneste udviklingstiltag.",      # 6
+    "",
+    "Brugerne siger",                  # 8
+    "\u2022 Vi ønsker fokus på overgange mellem myndighed og tilbud",
+    "", "", "", "",
+    "Almindelig tekst fra arrangørerne om noget helt andet end boksen.",  # 14
+]
+ENTRY = FileEntry(name="x.txt", title="", kind="", date="", place="", source="", rank=1, layout="lines",
+                  sections=(SectionSpec(marker="Opsamling", heading="H", meeting="m", voice="organisers"),),
+                  skips=(SkipSpec(start="Drøft ved bordene", end="Spørgsmål fra sliden?"),))
+BOXES = (("Brugerne siger", "users"),)
+
+
+def test_sections_and_skips_are_found_by_marker_lines():
+    sections = resolve_sections(ENTRY, LINES)
+    assert [(s.start, s.end) for s in sections] == [(1, len(LINES))]
+    assert resolve_skips(ENTRY, LINES) == {4, 5}
+
+
+def test_missing_marker_names_file_and_marker():
+    bad = FileEntry(**{**ENTRY.__dict__, "sections": (SectionSpec(marker="Findes ikke", heading="H"),)})
+    with pytest.raises(ManifestError, match=r"x\.txt.*Findes ikke"):
+        resolve_sections(bad, LINES)
+
+
+def test_line_blocks_rejoin_interleaved_sentence_and_label_voice_boxes():
+    section = resolve_sections(ENTRY, LINES)[0]
+    blocks = line_blocks("x.txt", LINES, section, resolve_skips(ENTRY, LINES), BOXES)
+    texts = [(display_text(b.raw), b.voice, b.lines[0], b.lines[-1]) for b in blocks]
+    assert ("Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med reference "
+            "til det seneste udviklingstiltag.", "organisers", 3, 6) in texts
+    assert ("Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", 9, 9) in texts
+    # four blank lines end the box: the next paragraph is the section's own voice again
+    assert texts[-1][1] == "organisers"
+
+
+def test_slide_blocks_cut_at_voice_boxes():
+    lines = ["Fokus Tekst om noget. Brugerne siger Vi ønsker dialog Fagpersonerne siger Det fungerer"]
+    section = Section(1, 1, "H", "m", "organisers", False)
+    blocks = slide_blocks("y.txt", lines, section, set(), BOXES + (("Fagpersonerne siger", "professionals"),))
+    assert [(b.raw.strip(), b.voice) for b in blocks] == [
+        ("Fokus Tekst om noget.", "organisers"), ("Vi ønsker dialog", "users"), ("Det fungerer", "professionals")]
+
+
+def test_align_finds_known_statement_in_a_slide_and_leaves_the_rest():
+    known = Passage("a.txt", 3, 4, "Konkurrenceudsættelse af opgaverne er ikke vejen frem.", "users", "m", "H")
+    block = Block("Intro her. Konkurrenceudsættelse af opgaverne er ikke vejen frem. Resten.", [7] * 72, "users", "m", "H", "b.txt")
+    found, residue = align(block, known_keys([known]))
+    assert [(p is known, block.raw[a:b]) for p, a, b in found] == [(True, "Konkurrenceudsættelse af opgaverne er ikke vejen frem")]
+    assert [block.raw[a:b].strip(" .") for a, b in residue] == ["Intro her", "Resten"]
+
+
+def test_near_duplicates_are_grouped_with_the_best_ranked_file_canonical():
+    p1 = Passage("004.txt", 5, 5, "Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", "m", "H")
+    p2 = Passage("001.txt", 9, 10, "Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", "m", "H")
+    p3 = Passage("001.txt", 20, 20, "Noget helt andet om økonomi og styring i kommunerne", "users", "m", "H")
+    groups = group_near_duplicates([p1, p2, p3], {"001.txt": 1, "004.txt": 2})
+    assert len(groups) == 2
+    g = next(g for g in groups if "overgange" in g.text)
+    assert g.file == "001.txt" and [p["file"] for p in g.also_in] == ["004.txt"]
