@@ -78,6 +78,17 @@ class Assistant:
         result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return result
 
+    def search(self, question: str, voices=None, meetings=None, previous: str | None = None) -> list:
+        """The ranked passages (retrieve.Hit) for a question, before answer composition."""
+        text, _ = clean_question(question, self.settings.max_question_chars)
+        return self._search(self.ready(), text, voices or [], meetings or [], previous or "")[1]
+
+    def _search(self, retriever, text, voices, meetings, previous):
+        voice_cues, meeting_cues = self.cues()
+        search_text = rewrite_followup(text, previous, voice_cues)
+        query = analyse(search_text, voice_cues, meeting_cues)
+        return search_text, retriever.search(query, voices, meetings)
+
     def _ask(self, question, voices, meetings, previous) -> dict:
         text, truncated = clean_question(question if isinstance(question, str) else "", self.settings.max_question_chars)
         base = {"question": text, "answer": "", "refused": True, "citations": [], "maybe_relevant": []}
@@ -89,16 +100,13 @@ class Assistant:
             return {**base, "answer": MSG_NO_WORDS, "error": "no_words"}
         try:
             retriever = self.ready()
-            voice_cues, meeting_cues = self.cues()
             known_voices = set(retriever.index.manifest.voices)
             known_meetings = set(retriever.index.manifest.meetings)
             bad = [v for v in voices if v not in known_voices] + [m for m in meetings if m not in known_meetings]
             if bad:
                 return {**base, "answer": f"Ukendt filter: {', '.join(map(str, bad))}. "
                                           "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter"}
-            search_text = rewrite_followup(text, previous, voice_cues)
-            query = analyse(search_text, voice_cues, meeting_cues)
-            hits = retriever.search(query, voices, meetings)
+            search_text, hits = self._search(retriever, text, voices, meetings, previous)
             manifest = retriever.index.manifest
         except IndexUnavailable as exc:
             log.error("index unavailable: %s", exc)

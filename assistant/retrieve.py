@@ -16,8 +16,9 @@ from ingest.lexical import tokens
 from .query import Query
 
 RRF_K = 60
-VOICE_BOOST = 0.5  # fused score x (1 + boost) when the passage has a voice the question names
+VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
 MEETING_BOOST = 0.35
+LEXICAL_WEIGHT = 1.0  # weight of the lexical ranking in the fusion (dense has 1.0)
 
 
 @dataclass
@@ -84,9 +85,9 @@ class HybridRetriever(BaseRetriever):
         dense = self.dense(query.text, filters)
         lexical = self.lexical(qtokens, allowed)
         fused: dict[str, float] = {}
-        for ranking in (dense, lexical):
+        for ranking, weight in ((dense, 1.0), (lexical, LEXICAL_WEIGHT)):
             for rank, (rid, _) in enumerate(ranking):
-                fused[rid] = fused.get(rid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[rid] = fused.get(rid, 0.0) + weight / (RRF_K + rank + 1)
         sims = dict(dense)
         qset = set(qtokens)
         hits = []

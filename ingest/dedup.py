@@ -11,7 +11,9 @@ from .passages import Block, Passage
 
 MIN_ALIGN_WORDS = 4
 NEAR_DUP_CONTAINMENT = 0.8
+NEAR_DUP_SIZE_RATIO = 0.5  # a passage twice as long as another is not its duplicate
 MIN_NEAR_DUP_WORDS = 5
+COVERED = 0.8
 
 
 def align(block: Block, known: list[tuple[str, Passage]]) -> tuple[list[tuple[Passage, int, int]], list[tuple[int, int]]]:
@@ -49,6 +51,20 @@ def known_keys(passages: list[Passage]) -> list[tuple[str, Passage]]:
     return sorted(keyed, key=lambda kp: -len(kp[0]))
 
 
+def covered(text: str, known_shingles: set) -> bool:
+    """Whether text only re-orders statements already known (004's slides interleave table
+    columns differently from 001): most of its word triples stand in known passages."""
+    sh = _shingles(match_key(text))
+    return bool(sh) and len(sh & known_shingles) / len(sh) >= COVERED
+
+
+def shingles_of(passages: list[Passage]) -> set:
+    out: set = set()
+    for p in passages:
+        out |= _shingles(match_key(p.text))
+    return out
+
+
 def _shingles(key: str) -> set[tuple[str, ...]]:
     words = key.split()
     if len(words) < 3:
@@ -79,7 +95,8 @@ def group_near_duplicates(passages: list[Passage], rank: dict[str, int]) -> list
                 candidates[j] = candidates.get(j, 0) + 1
             postings.setdefault(s, []).append(i)
         for j, shared in candidates.items():
-            if shared / min(len(sh), len(shingles[j])) >= NEAR_DUP_CONTAINMENT:
+            small, large = sorted((len(sh), len(shingles[j])))
+            if shared / small >= NEAR_DUP_CONTAINMENT and small / large >= NEAR_DUP_SIZE_RATIO:
                 parent[find(i)] = find(j)
 
     members: dict[int, list[int]] = {}

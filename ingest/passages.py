@@ -25,6 +25,7 @@ class Block:
     meeting: str
     heading: str
     file: str = ""
+    new_slide: bool = False  # the block opens a slide (after a run of blank lines)
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         return self.lines[a], self.lines[max(a, b - 1)]
@@ -68,16 +69,18 @@ def _box_at(text: str, boxes: tuple[tuple[str, str], ...]) -> tuple[str, str] | 
 def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int],
                 boxes: tuple[tuple[str, str], ...] = ()) -> list[Block]:
     """Blocks of a section laid out in ordinary lines (bullets, wrapped sentences)."""
-    units_list: list[tuple[list[tuple[int, str]], str, str]] = []
+    units_list: list[tuple[list[tuple[int, str]], str, str, bool]] = []
     units: list[tuple[int, str]] = []
     box_voice = ""
     heading = ""
     blank_run = 0
+    slide_start = True
 
     def close():
-        nonlocal units
+        nonlocal units, slide_start
         if units:
-            units_list.append((units, box_voice or section.voice, heading))
+            units_list.append((units, box_voice or section.voice, heading, slide_start))
+            slide_start = False
         units = []
 
     for line_no in range(section.start, section.end + 1):
@@ -89,10 +92,12 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
             if blank_run >= SLIDE_BREAK:
                 close()
                 box_voice = ""
+                slide_start = True
             continue
         box = _box_at(text, boxes)
         if box:
             close()
+            slide_start = True
             box_voice, heading = box[1], box[0]
             blank_run = 0
             continue
@@ -114,25 +119,38 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
     close()
 
     blocks = []
-    for units, voice, local in units_list:
+    for units, voice, local, new_slide in units_list:
         raw, line_map = _join(units)
         context = section.heading if not local or local in section.heading else f"{section.heading} – {local}"
-        blocks.append(Block(raw, line_map, voice, section.meeting, context, file))
+        blocks.append(Block(raw, line_map, voice, section.meeting, context, file, new_slide))
     return _merge_short(blocks)
 
 
 def _merge_short(blocks: list[Block]) -> list[Block]:
-    """Consecutive short blocks (list items, table cells) of one voice become one block."""
+    """Short blocks (headings, list items, table cells) are joined to what follows them, so a
+    heading travels with its content and a list stays one passage: "1 BUDGETSIKKERHED" + "At
+    sikre budgetsikkerhed ..." is one statement."""
     merged: list[Block] = []
+    pending: Block | None = None
     for block in blocks:
-        prev = merged[-1] if merged else None
-        if (prev and prev.voice == block.voice and word_count(block.raw) < SHORT_WORDS
-                and word_count(prev.raw.split("\n")[-1]) < SHORT_WORDS * 2
-                and len(prev.raw) + len(block.raw) < MAX_CHARS):
-            prev.raw += "\n" + block.raw
-            prev.lines += [block.lines[0]] + block.lines
+        short = word_count(block.raw) < SHORT_WORDS
+        if (pending and pending.voice == block.voice and not block.new_slide
+                and len(pending.raw) + len(block.raw) < MAX_CHARS):
+            pending.raw += "\n" + block.raw
+            pending.lines += [block.lines[0]] + block.lines
+            if not short:
+                merged.append(pending)
+                pending = None
+            continue
+        if pending:
+            merged.append(pending)
+            pending = None
+        if short:
+            pending = block
         else:
             merged.append(block)
+    if pending:
+        merged.append(pending)
     return merged
 
 
@@ -164,7 +182,7 @@ def passages_from(block: Block, spans: list[tuple[int, int]] | None = None) -> l
         sentence_spans = split_sentences(piece) if len(piece) > MAX_CHARS else [(0, len(piece))]
         for sa, sb in group_spans(piece, sentence_spans, MAX_CHARS):
             # trim whitespace so the line range is exact
-            while sa < sb and piece[sa].isspace():
+            while sa < sb and not piece[sa].isalnum():
                 sa += 1
             while sb > sa and piece[sb - 1].isspace():
                 sb -= 1

@@ -1,7 +1,7 @@
 """From corpus texts and manifest to de-duplicated passages (pure: texts in, records out)."""
 from __future__ import annotations
 
-from .dedup import align, group_near_duplicates, known_keys
+from .dedup import align, covered, group_near_duplicates, known_keys, shingles_of
 from .manifest import Manifest
 from .passages import Passage, line_blocks, passages_from, slide_blocks
 from .sections import resolve_sections, resolve_skips
@@ -18,6 +18,7 @@ def build_passages(manifest: Manifest, texts: dict[str, str]) -> list[Passage]:
         skipped = resolve_skips(entry, lines)
         cut = slide_blocks if entry.layout == "slides" else line_blocks
         known = known_keys(found)
+        known_shingles = shingles_of(found)
         for section in sections:
             if section.exclude:
                 continue
@@ -27,6 +28,7 @@ def build_passages(manifest: Manifest, texts: dict[str, str]) -> list[Passage]:
                     first, last = block.span(a, b)
                     for place in passages_from(block, [(a, b)]):
                         passage.also_in.append({**place.place(), "line_start": first, "line_end": last})
-                found.extend(passages_from(block, residue))
+                fresh = passages_from(block, residue)
+                found.extend(p for p in fresh if not (known and covered(p.text, known_shingles)))
     rank = {e.name: e.rank for e in manifest.files}
     return group_near_duplicates(found, rank)

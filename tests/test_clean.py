@@ -70,8 +70,9 @@ def test_line_blocks_rejoin_interleaved_sentence_and_label_voice_boxes():
     section = resolve_sections(ENTRY, LINES)[0]
     blocks = line_blocks("x.txt", LINES, section, resolve_skips(ENTRY, LINES), BOXES)
     texts = [(display_text(b.raw), b.voice, b.lines[0], b.lines[-1]) for b in blocks]
-    assert ("Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med reference "
-            "til det seneste udviklingstiltag.", "organisers", 3, 6) in texts
+    # the heading travels with its content; the interleaved slide text (lines 4-5) is left out
+    assert ("Opsamling Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med "
+            "reference til det seneste udviklingstiltag.", "organisers", 1, 6) in texts
     assert ("Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", 9, 9) in texts
     # four blank lines end the box: the next paragraph is the section's own voice again
     assert texts[-1][1] == "organisers"

@@ -1,0 +1,267 @@
+"""Checks on the project's own eval question set (eval/questions.jsonl).
+
+Pure stdlib + pytest: no project imports, no index needed. It verifies that the file parses,
+that the set is big enough and well formed, and that every gold string really stands in the
+corpus, inside the line range(s) given in the question's `where`.
+
+Normalisation is the one the eval uses for matching: join lines with a space, collapse every
+run of whitespace to one space, lowercase.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+CORPUS = REPO / "corpus"
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"  # pristine copies, used only to follow renames
+
+MIN_QUESTIONS = 80
+MIN_UNANSWERABLE = 10
+VOICES = {"users", "professionals", "politicians", "organisers", None}
+MEETINGS = {
+    "kickoff_2016",
+    "dialogforum_2017",
+    "fagpersoner_2017",
+    "politikermoede_2017",
+    "dialogmoede_2022",
+    "proces",
+    None,
+}
+BULLETS = ("\u2022", "\uf0b7")
+REQUIRED_FIELDS = ("id", "question", "gold", "unanswerable", "category", "voice", "meeting", "where")
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load_raw() -> list[tuple[int, str]]:
+    assert QUESTIONS.is_file(), f"missing eval set: {QUESTIONS}"
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+
+
+@lru_cache(maxsize=1)
+def load_questions() -> tuple[dict, ...]:
+    """The parsable question objects (broken lines are reported by test_every_line_parses)."""
+    out = []
+    for _, line in _load_raw():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            out.append(obj)
+    return tuple(out)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def corpus_files() -> dict[str, list[str]]:
+    """name -> lines (1-based line n is lines[n-1]) for every .txt in corpus/."""
+    assert CORPUS.is_dir(), f"missing corpus folder: {CORPUS}"
+    files = {p.name: p.read_text(encoding="utf-8").splitlines() for p in sorted(CORPUS.glob("*.txt"))}
+    assert files, f"no .txt files in {CORPUS}"
+    return files
+
+
+@lru_cache(maxsize=1)
+def _corpus_by_hash() -> dict[str, str]:
+    return {_sha((CORPUS / name).read_bytes()): name for name in corpus_files()}
+
+
+def resolve(name: str) -> str | None:
+    """Name of the corpus file a `where.file` refers to.
+
+    Exact name first; if the corpus files were renamed, follow the byte-identical copy in
+    ../shared/corpus/ with the original name.
+    """
+    if name in corpus_files():
+        return name
+    original = SHARED_CORPUS / name
+    if original.is_file():
+        return _corpus_by_hash().get(_sha(original.read_bytes()))
+    return None
+
+
+@lru_cache(maxsize=None)
+def normalised_file(name: str) -> str:
+    return norm(" ".join(corpus_files()[name]))
+
+
+def normalised_range(name: str, start: int, end: int) -> str:
+    return norm(" ".join(corpus_files()[name][start - 1 : end]))
+
+
+def content_start(name: str) -> int:
+    """First line that may be cited: after a 'Transkript:' line when the file has one
+    (004 starts with a list of titles of unrelated documents that is not content)."""
+    for n, line in enumerate(corpus_files()[name], 1):
+        if line.strip() == "Transkript:":
+            return n + 1
+    return 1
+
+
+def qid(q: dict) -> str:
+    return str(q.get("id", "?"))
+
+
+# --------------------------------------------------------------------------- whole-set checks
+
+
+def test_every_line_parses():
+    bad = []
+    for n, line in _load_raw():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append(f"line {n}: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            bad.append(f"line {n}: not a JSON object")
+    assert not bad, "unparsable lines in eval/questions.jsonl:\n" + "\n".join(bad)
+
+
+def test_required_fields_and_types():
+    problems = []
+    for q in load_questions():
+        missing = [f for f in REQUIRED_FIELDS if f not in q]
+        if missing:
+            problems.append(f"{qid(q)}: missing fields {missing}")
+            continue
+        if not isinstance(q["id"], str) or not q["id"]:
+            problems.append(f"{qid(q)}: id must be a non-empty string")
+        if not isinstance(q["question"], str) or not q["question"].strip():
+            problems.append(f"{qid(q)}: empty question")
+        if not isinstance(q["gold"], list) or not all(isinstance(g, str) for g in q["gold"]):
+            problems.append(f"{qid(q)}: gold must be a list of strings")
+        if not isinstance(q["unanswerable"], bool):
+            problems.append(f"{qid(q)}: unanswerable must be true/false")
+        if not isinstance(q["category"], str) or not q["category"]:
+            problems.append(f"{qid(q)}: empty category")
+        if q["voice"] not in VOICES:
+            problems.append(f"{qid(q)}: unknown voice {q['voice']!r}")
+        if q["meeting"] not in MEETINGS:
+            problems.append(f"{qid(q)}: unknown meeting {q['meeting']!r}")
+        if not isinstance(q["where"], list):
+            problems.append(f"{qid(q)}: where must be a list")
+    assert not problems, "\n".join(problems)
+
+
+def test_ids_are_unique():
+    seen: dict[str, int] = {}
+    for q in load_questions():
+        seen[qid(q)] = seen.get(qid(q), 0) + 1
+    dupes = sorted(k for k, v in seen.items() if v > 1)
+    assert not dupes, f"duplicate question ids: {dupes}"
+
+
+def test_questions_are_unique():
+    seen: dict[str, str] = {}
+    dupes = []
+    for q in load_questions():
+        key = norm(str(q.get("question", "")))
+        if key in seen:
+            dupes.append(f"{qid(q)} repeats {seen[key]}: {q['question']!r}")
+        seen[key] = qid(q)
+    assert not dupes, "\n".join(dupes)
+
+
+def test_enough_questions():
+    n = len(load_questions())
+    assert n >= MIN_QUESTIONS, f"only {n} questions, need at least {MIN_QUESTIONS}"
+
+
+def test_enough_unanswerable():
+    n = sum(1 for q in load_questions() if q.get("unanswerable") is True)
+    assert n >= MIN_UNANSWERABLE, f"only {n} unanswerable questions, need at least {MIN_UNANSWERABLE}"
+
+
+# --------------------------------------------------------------------------- per-question checks
+
+
+def _questions_for_parametrize() -> list[dict]:
+    # A missing file must not break collection: the whole-set tests above report it.
+    try:
+        return list(load_questions())
+    except AssertionError:
+        return []
+
+
+QUESTION_LIST = _questions_for_parametrize()
+ANSWERABLE = [q for q in QUESTION_LIST if not q.get("unanswerable")]
+
+
+@pytest.mark.parametrize("q", [q for q in QUESTION_LIST if q.get("unanswerable")], ids=qid)
+def test_unanswerable_has_no_gold(q):
+    assert (q.get("gold") or []) == [], f"{qid(q)} is unanswerable but has gold {q['gold']!r}"
+    assert (q.get("where") or []) == [], f"{qid(q)} is unanswerable but has where {q['where']!r}"
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
+def test_gold_strings_are_well_formed(q):
+    gold = q.get("gold") or []
+    assert 1 <= len(gold) <= 3, f"{qid(q)}: answerable questions need 1-3 gold strings, has {len(gold)}"
+    for g in gold:
+        assert g == g.strip() and g, f"{qid(q)}: gold {g!r} is empty or has surrounding whitespace"
+        assert not any(b in g for b in BULLETS), f"{qid(q)}: gold {g!r} contains a bullet character"
+        assert len(g.split()) <= 8, f"{qid(q)}: gold {g!r} is longer than 8 words"
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
+def test_where_entries_are_valid(q):
+    assert (q.get("where") or []), f"{qid(q)}: answerable question without a where"
+    for w in (q.get("where") or []):
+        name = resolve(w.get("file", ""))
+        assert name, f"{qid(q)}: where.file {w.get('file')!r} is not a corpus file"
+        start, end = w.get("line_start"), w.get("line_end")
+        n_lines = len(corpus_files()[name])
+        assert isinstance(start, int) and isinstance(end, int), f"{qid(q)}: where {w} needs integer lines"
+        assert 1 <= start <= end <= n_lines, f"{qid(q)}: where {w} is outside 1..{n_lines} of {name}"
+        first = content_start(name)
+        assert start >= first, (
+            f"{qid(q)}: where {w} points before line {first} of {name} (not content)"
+        )
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
+def test_gold_stands_in_corpus(q):
+    for g in (q.get("gold") or []):
+        ng = norm(g)
+        hits = [name for name in corpus_files() if ng in normalised_file(name)]
+        assert hits, f"{qid(q)}: gold string {g!r} does not stand in any corpus file"
+
+
+@pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
+def test_gold_stands_in_where_range(q):
+    ranges = []
+    for w in (q.get("where") or []):
+        name = resolve(str(w.get("file", "")))
+        start, end = w.get("line_start"), w.get("line_end")
+        if name and isinstance(start, int) and isinstance(end, int):  # else test_where_entries_are_valid fails
+            ranges.append((w, normalised_range(name, start, end)))
+    for g in (q.get("gold") or []):
+        ng = norm(g)
+        assert any(ng in text for _, text in ranges), (
+            f"{qid(q)}: gold string {g!r} is not within any of its where ranges "
+            f"{[(w['file'], w['line_start'], w['line_end']) for w, _ in ranges]}"
+        )
+    # and no where entry is stray: each one holds at least one of the gold strings
+    for w, text in ranges:
+        assert any(norm(g) in text for g in (q.get("gold") or [])), (
+            f"{qid(q)}: where {w['file']}:{w['line_start']}-{w['line_end']} holds none of the gold strings {q['gold']!r}"
+        )
