@@ -12,26 +12,52 @@ QUOTE_CHARS = 300
 RELATIVE_CUTOFF = 0.55  # passages scoring below this share of the best one are left out
 
 
-def supported(hits: list[Hit], min_dense: float, min_lexical: float, strong_dense: float) -> bool:
-    """Whether the best passage supports an answer: close in meaning and sharing enough of the
-    question's words, or very close in meaning alone. Thresholds are calibrated on the eval set."""
-    if not hits:
+def supported(support: dict, min_dense: float, min_coverage: float, english_min_dense: float) -> bool:
+    """Whether the best passages can answer: no content word of the question is unknown to the
+    whole corpus, the best passage is close enough in meaning, and (for Danish questions) the
+    top passages cover enough of the question's words. Thresholds: `python -m eval.calibrate`."""
+    if support["missing"]:
         return False
-    best_dense = max(h.dense for h in hits[:5])
-    best_lex = max(h.lexical for h in hits[:3])
-    return best_dense >= strong_dense or (best_dense >= min_dense and best_lex >= min_lexical)
+    if support["english"]:
+        return support["dense"] >= english_min_dense
+    return support["dense"] >= min_dense and support["coverage"] >= min_coverage
 
 
-def select(hits: list[Hit], k: int) -> list[Hit]:
+def select(hits: list[Hit], k: int, index) -> list[dict]:
+    """The passages to answer from: the best k within reach of the best one. A passage that
+    introduces a list ("... (I prioriteret rækkefølge):") is cited together with the list's
+    items, as one citation spanning their lines."""
     if not hits:
         return []
     top = hits[0].score
-    return [h for h in hits[:k] if h.score >= RELATIVE_CUTOFF * top]
+    chosen: list[dict] = []
+    taken: set[str] = set()
+    for h in hits[:k]:
+        if h.score < RELATIVE_CUTOFF * top or h.record["id"] in taken:
+            continue
+        rec = h.record
+        items = index.following(rec) if rec["text"].rstrip().endswith(":") else []
+        items = [r for r in items if r["id"] not in taken]
+        taken.update(r["id"] for r in [rec, *items])
+        if items:
+            rec = {**rec, "text": "\n".join(r["text"] for r in [rec, *items]),
+                   "line_end": items[-1]["line_end"],
+                   "also_in": [p for r in [rec, *items] for p in r["also_in"]]}
+        chosen.append(rec)
+    return chosen
 
 
 def quote(text: str, question: str) -> str:
     """The passage itself when short, else its sentences that share most words with the
     question (verbatim, in their order, "…" where text is left out)."""
+    if "\n" in text:  # a list: its intro and items
+        items = text.split("\n")
+        out = items[0]
+        for item in items[1:]:
+            if len(out) + len(item) > 2 * QUOTE_CHARS:
+                return out + " · …"
+            out += " · " + item
+        return out
     if len(text) <= QUOTE_CHARS:
         return text
     qset = set(tokens(question))

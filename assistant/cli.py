@@ -12,17 +12,26 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 def _progress_bar():
+    """A progress bar for the embedding (the slow stage); a line for the others."""
     from tqdm import tqdm
-    bars: dict[str, tqdm] = {}
+    state: dict = {}
 
     def progress(stage: str, done: int, total: int):
-        bar = bars.get(stage)
+        if stage != "indlejring":
+            print(f"{stage}: {done}/{total}", file=sys.stderr)
+            return
+        bar = state.get("bar")
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="passager", file=sys.stderr)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
+            if total == 0:
+                print("indlejring: alle vektorer fundet i cachen", file=sys.stderr)
+                state["bar"] = False
+                return
+            bar = state["bar"] = tqdm(total=total, desc="indlejring", unit="passager", file=sys.stderr)
+        if bar:
+            bar.n = done
+            bar.refresh()
+            if done >= total:
+                bar.close()
     return progress
 
 
@@ -123,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("RAMMEAFTALE_LOG", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("bm25s", "httpx", "chromadb", "llama_index"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if argv is None:
         # invalid UTF-8 on the command line arrives as surrogates: make it text, not a crash
         argv = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in sys.argv[1:]]

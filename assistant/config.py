@@ -24,6 +24,10 @@ class Settings:
     dense_k: int = field(default_factory=lambda: int(_env("DENSE_K", "30")))
     lexical_k: int = field(default_factory=lambda: int(_env("LEXICAL_K", "30")))
     answer_k: int = field(default_factory=lambda: int(_env("ANSWER_K", "5")))
+    # refusal thresholds, calibrated on eval/questions.jsonl with `python -m eval.calibrate`
+    min_dense: float = field(default_factory=lambda: float(_env("MIN_DENSE", "0.80")))
+    min_coverage: float = field(default_factory=lambda: float(_env("MIN_COVERAGE", "0.05")))
+    english_min_dense: float = field(default_factory=lambda: float(_env("ENGLISH_MIN_DENSE", "0.80")))
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))

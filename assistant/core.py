@@ -14,12 +14,6 @@ from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
 
-# Calibrated on eval/questions.jsonl (see README, "Figures"): cosine similarity of question and
-# best passage, and the share of the question's content words that the best passage contains.
-MIN_DENSE = 0.80
-MIN_LEXICAL = 0.5
-STRONG_DENSE = 0.86
-
 MSG_EMPTY = "Skriv et spørgsmål om processen bag Rammeaftale 2018, fx «Hvad sagde brugerne om overgange?»."
 MSG_NO_WORDS = "Spørgsmålet indeholder ingen ord, jeg kan søge efter. Prøv at skrive det med ord."
 MSG_TRUNCATED = "Spørgsmålet var meget langt; kun begyndelsen er brugt."
@@ -119,9 +113,12 @@ class Assistant:
 
         if search_text != text:
             base["rewritten"] = search_text
-        if not A.supported(hits, MIN_DENSE, MIN_LEXICAL, STRONG_DENSE):
+        support = retriever.support(search_text, hits)
+        if not A.supported(support, self.settings.min_dense, self.settings.min_coverage,
+                           self.settings.english_min_dense):
             closest = [A.citation(n, h.record, manifest, search_text) for n, h in enumerate(hits[:3], 1)]
-            return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest}
-        chosen = A.select(hits, self.settings.answer_k)
-        citations = [A.citation(n, h.record, manifest, search_text) for n, h in enumerate(chosen, 1)]
+            return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest,
+                    "unknown_words": support["missing"]}
+        chosen = A.select(hits, self.settings.answer_k, retriever.index)
+        citations = [A.citation(n, rec, manifest, search_text) for n, rec in enumerate(chosen, 1)]
         return {**base, "answer": A.compose(citations), "refused": False, "citations": citations}

@@ -10,6 +10,40 @@ _WORD_RE = re.compile(r"[0-9a-zæøåéü]+(?:-[0-9a-zæøåéü]+)*")
 _FOLLOWUP_RE = re.compile(r"^(og|men|hvad med|hvad så med|and|what about)\b", re.I)
 
 
+# Words that ask rather than say what is asked about: left out when measuring whether the
+# retrieved passages cover a question.
+QUESTION_WORDS = frozenset("""
+hvad hvem hvor hvornår hvilke hvilken hvilket hvordan hvorfor hvorledes mon
+sagde sagt siger mente mener skrev skriver ønskede ønsker foreslog foreslår fortalte nævnte nævnt
+blev bliver var er være har havde fik får gjorde står stod kom kommer gav giver syntes synes
+stillede efterlyste advarede burde underskrev bød foregik sat satte holdt holdes afholdt mødtes mødte
+om ifølge materialet dokumenterne dokumentet der egentlig præcist præcis ca cirka
+dato datoen dag dagen ugedag tid tidspunkt klokken kl adresse adressen sted stedet navn navnet
+antal mange meget en et to tre fire fem seks syv otte ni ti første anden tredje
+""".split())
+ENGLISH_WORDS = frozenset("the what who where when which how did does is are was were of about and for at to in".split())
+
+
+def content_tokens(text: str) -> list[str]:
+    """Stemmed words of a question that name what is asked about."""
+    from ingest.lexical import tokens
+    words = [w for w in _WORD_RE.findall(text.lower()) if w not in QUESTION_WORDS]
+    return tokens(" ".join(words))
+
+
+NUMBERED_RE = re.compile(r"\b(bord|gruppe|spørgsmål|mulighed|udfordring)\s+(\d+)\b", re.I)
+
+
+def numbered_entities(text: str) -> list[str]:
+    """"Bord 2", "spørgsmål 5": things the question names by number."""
+    return [f"{m.group(1).lower()} {m.group(2)}" for m in NUMBERED_RE.finditer(text)]
+
+
+def is_english(text: str) -> bool:
+    words = _WORD_RE.findall(text.lower())
+    return len(words) >= 3 and sum(w in ENGLISH_WORDS for w in words) / len(words) >= 0.25
+
+
 @dataclass
 class Query:
     text: str  # the cleaned question, as retrieval sees it

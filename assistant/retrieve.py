@@ -3,6 +3,7 @@ and meeting cues as a boost (not a filter), and user-chosen filters as a filter.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,9 +12,10 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter, MetadataFilters,
                                                   VectorStoreQuery)
 
+from ingest.clean import match_key
 from ingest.lexical import tokens
 
-from .query import Query
+from .query import Query, content_tokens, is_english, numbered_entities
 
 RRF_K = 60
 VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
@@ -29,6 +31,20 @@ class Hit:
     lexical: float  # share of the question's content words found in the passage
 
 
+def _by_start(words) -> dict[str, list[str]]:
+    """Words by first letter: a misspelling rarely changes the first letter, and the fuzzy
+    look-up then compares with a few hundred words instead of all."""
+    out: dict[str, list[str]] = {}
+    for w in sorted(words):
+        out.setdefault(w[0], []).append(w)
+    return out
+
+
+def _pairs(key: str):
+    words = key.split()
+    return zip(words, words[1:])
+
+
 class HybridRetriever(BaseRetriever):
     """One job: the best passages for a question, as llama-index nodes."""
 
@@ -41,8 +57,53 @@ class HybridRetriever(BaseRetriever):
         vocab = index.bm25.vocab_dict
         self._vocab = set(vocab)
         self._vocab_list = sorted(v for v in vocab if len(v) > 3)
+        self._vocab_by_start = _by_start(self._vocab_list)
         self._doc_tokens = [set(tokens(f"{r['heading']} {r['text']}")) for r in index.records]
         self._row = {r["id"]: i for i, r in enumerate(index.records)}
+        df: dict[str, int] = {}
+        for doc in self._doc_tokens:
+            for tok in doc:
+                df[tok] = df.get(tok, 0) + 1
+        n = len(self._doc_tokens)
+        self._idf = {tok: math.log((n + 1) / (c + 0.5)) for tok, c in df.items()}
+        self._idf_unknown = math.log((n + 1) / 0.5)
+        self._keys_text = " | ".join(match_key(r["text"]) for r in index.records)
+        # word pairs written as one word in questions ("kick off" -> "kickoff", misspelt "kikoff")
+        self._joined = _by_start({a + b for r in index.records for a, b in _pairs(match_key(r["text"]))
+                                  if min(len(a), len(b)) <= 4 and len(a + b) >= 5})
+
+    def known_word(self, tok: str) -> bool:
+        """Whether the corpus has the word: as it is, misspelt (a close form) or as part of a
+        compound ("mentimet" in "mentimetermål")."""
+        if tok in self._vocab or self.query_tokens(tok):
+            return True
+        if len(tok) >= 6 and any(v.startswith(tok) or (len(v) >= 5 and tok.startswith(v))
+                                 for v in self._vocab_list):
+            return True
+        return len(tok) >= 5 and bool(difflib.get_close_matches(tok, self._joined.get(tok[0], ()), n=1, cutoff=0.8))
+
+    def support(self, text: str, hits: list["Hit"], top: int = 3) -> dict:
+        """Signals of whether the best passages can answer the question: the best cosine
+        similarity; the idf-weighted share of the question's content words found in the top
+        passages; the content words the whole corpus lacks; numbered things the question names
+        ("Bord 2") that no passage names."""
+        english = is_english(text)
+        words, missing = set(), []
+        for tok in content_tokens(text):
+            if tok in self._vocab:
+                words.add(tok)
+            else:
+                fixed = self.query_tokens(tok)
+                words.add(fixed[0] if fixed else tok)
+                if not english and len(tok) >= 4 and not self.known_word(tok):
+                    missing.append(tok)
+        found = set().union(*(self._doc_tokens[self._row[h.record["id"]]] for h in hits[:top])) if hits else set()
+        total = sum(self._idf.get(w, self._idf_unknown) for w in words)
+        covered = sum(self._idf.get(w, self._idf_unknown) for w in words if w in found)
+        unnamed = [e for e in numbered_entities(text) if e not in self._keys_text]
+        return {"dense": max((h.dense for h in hits[:5]), default=0.0),
+                "coverage": covered / total if total else 0.0,
+                "missing": missing + unnamed, "english": english}
 
     # -- the parts -------------------------------------------------------------------------
     def query_tokens(self, text: str) -> list[str]:
@@ -52,7 +113,7 @@ class HybridRetriever(BaseRetriever):
             if tok in self._vocab:
                 out.append(tok)
             elif len(tok) > 3:
-                close = difflib.get_close_matches(tok, self._vocab_list, n=1, cutoff=0.8)
+                close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
                 if close:
                     out.append(close[0])
         return out

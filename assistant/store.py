@@ -31,6 +31,21 @@ class Index:
 
     def __post_init__(self):
         self.by_id = {r["id"]: r for r in self.records}
+        self._in_file: dict[str, list[dict]] = {}
+        for r in sorted(self.records, key=lambda r: r["line_start"]):
+            self._in_file.setdefault(r["file"], []).append(r)
+
+    def following(self, rec: dict, limit: int = 6, max_gap: int = 8) -> list[dict]:
+        """The passages that continue rec in its file (the items of a list that rec introduces)."""
+        out, end = [], rec["line_end"]
+        for r in self._in_file.get(rec["file"], []):
+            if r["line_start"] <= rec["line_start"]:
+                continue
+            if r["line_start"] - end > max_gap or r["meeting"] != rec["meeting"] or len(out) >= limit:
+                break
+            out.append(r)
+            end = r["line_end"]
+        return out
 
 
 def open_index(settings, build_if_missing: bool = True, progress=None) -> Index:

@@ -94,13 +94,15 @@ def embed_cached(embedder: BaseEmbedding, texts: list[str], cache_dir: Path,
             cache = {}  # a damaged cache is rebuilt, never trusted
     hashes = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
     missing = [i for i, h in enumerate(hashes) if h not in cache]
+    if progress:
+        progress(0, len(missing))
     for start in range(0, len(missing), batch):
         chunk = missing[start:start + batch]
         vectors = embedder.get_text_embedding_batch([texts[i] for i in chunk])
         for i, vec in zip(chunk, vectors):
             cache[hashes[i]] = np.asarray(vec, dtype=np.float32)
         if progress:
-            progress(len(chunk))
+            progress(len(chunk), len(missing))
     if missing:
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **cache)

@@ -101,12 +101,12 @@ def build_index(settings, progress: Progress | None = None) -> Path:
     docs = [retrieval_text(p, manifest) for p in passages]
     done = 0
 
-    def tick(n):
+    def tick(n, total):
+        """Progress of the embedding: only passages not in the vector cache are embedded."""
         nonlocal done
         done += n
-        say("indlejring", done, len(docs))
+        say("indlejring", done, total)
 
-    say("indlejring", 0, len(docs))
     vectors = embed_cached(embedder, docs, settings.vector_cache, progress=tick)
 
     collection_name = f"rammeaftale_{build_id}"

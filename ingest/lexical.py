@@ -26,7 +26,10 @@ def tokens(text: str) -> list[str]:
 
 
 def build_bm25(docs: list[str]):
+    import logging
+
     import bm25s
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     model = bm25s.BM25()
     model.index([tokens(d) or ["_"] for d in docs], show_progress=False)
     return model

@@ -14,7 +14,8 @@ from .sections import Section
 
 MAX_CHARS = 420  # a passage is a bullet, a sentence group or a short paragraph
 SHORT_WORDS = 8  # blocks shorter than this are list items or headings
-SLIDE_BREAK = 4  # this many blank lines end a slide (and a voice box)
+SLIDE_BREAK = 4
+MIN_WORDS = 4  # shorter leftovers ("Programoplæg", "Fordeling spørgsmål 5:") are not statements  # this many blank lines end a slide (and a voice box)
 
 
 @dataclass
@@ -187,7 +188,7 @@ def passages_from(block: Block, spans: list[tuple[int, int]] | None = None) -> l
             while sb > sa and piece[sb - 1].isspace():
                 sb -= 1
             text = display_text(piece[sa:sb])
-            if word_count(text) < 2:
+            if word_count(text) < MIN_WORDS:
                 continue
             first, last = block.span(a + sa, a + sb)
             out.append(Passage(block.file, first, last, text, block.voice, block.meeting, block.heading))
