@@ -113,10 +113,26 @@ def _message(text: str) -> str:
     return f"<div class='ra-source-msg'>{_e(text)}</div>"
 
 
+def passage_span(region: str, passage: str) -> tuple[int, int] | None:
+    """Where the passage's words stand in the original text (any whitespace or bullets between
+    them), or None when they are not found verbatim."""
+    words = (passage or "").split()
+    if not words or len(words) > 2000:
+        return None
+    pattern = r"[\s•\uf0b7]+".join(re.escape(w) for w in words)
+    try:
+        found = re.search(pattern, region)
+    except re.error:
+        return None
+    return found.span() if found else None
+
+
 def source_view(corpus_dir: Path, file, line_start, line_end, context: int = 12,
-                allowed: set[str] | None = None, title: str = "") -> str:
+                allowed: set[str] | None = None, title: str = "", passage: str = "") -> str:
     """Escaped HTML of the original file's lines around a passage, with line numbers and the
-    passage's lines in <mark>. Only files listed in the manifest are opened."""
+    passage in <mark>: exactly its words when `passage` (the cited text) is found verbatim in
+    those lines (a slide holds many statements on one line), else the whole lines. Only files
+    listed in the manifest are opened."""
     path = allowed_path(corpus_dir, file, allowed)
     if path is None:
         log.warning("source view refused for %r", file)
@@ -135,15 +151,34 @@ def source_view(corpus_dir: Path, file, line_start, line_end, context: int = 12,
         return _message(MSG_BAD_LINES)
     end = min(end, len(lines))
     first, last = max(1, start - context), min(len(lines), end + context)
+
+    # the marked span per line: (a, b) offsets within that line
+    marks: dict[int, tuple[int, int]] = {}
+    span = passage_span("\n".join(lines[start - 1:end]), passage) if isinstance(passage, str) else None
+    offset = 0
+    for no in range(start, end + 1):
+        length = len(lines[no - 1])
+        if span is None:
+            marks[no] = (0, length)
+        else:
+            a, b = max(span[0], offset) - offset, min(span[1], offset + length) - offset
+            if a < b:
+                marks[no] = (a, b)
+        offset += length + 1
+
     rows = []
     for no in range(first, last + 1):
         text = lines[no - 1]
         inside = start <= no <= end
         if not inside and len(text) > LONG_LINE:
             text = text[:LONG_LINE].rstrip() + " …"
-        body = _e(text) if text.strip() else "&nbsp;"
-        if inside:
-            body = f"<mark>{body}</mark>"
+        if not text.strip():
+            body = "&nbsp;"
+        elif no in marks:
+            a, b = marks[no]
+            body = f"{_show(text[:a])}<mark>{_show(text[a:b])}</mark>{_show(text[b:])}"
+        else:
+            body = _show(text)
         cls = "ra-line ra-hit" if inside else "ra-line"
         rows.append(f"<div class='{cls}'><span class='ra-ln'>{no}</span><span class='ra-lt'>{body}</span></div>")
     head = f"<span class='ra-file-name'>{_e(path.name)}</span>, {_e(_lines_label(start, end))}"
@@ -153,3 +188,8 @@ def source_view(corpus_dir: Path, file, line_start, line_end, context: int = 12,
     more_after = "<div class='ra-line ra-more'>…</div>" if last < len(lines) else ""
     return (f"<div class='ra-source'><div class='ra-source-head'>{head}</div>"
             f"<div class='ra-source-text'>{more_before}{''.join(rows)}{more_after}</div></div>")
+
+
+def _show(text: str) -> str:
+    """Escaped original text; the PDF's private-use bullet glyph shown as a bullet."""
+    return _e(text.replace("\uf0b7", "•"))

@@ -111,7 +111,7 @@ def build_index(settings, progress: Progress | None = None) -> Path:
 
     collection_name = f"rammeaftale_{build_id}"
     client = chroma_client(settings.chroma_url, folder)
-    collection = client.get_or_create_collection(collection_name, metadata={"hnsw:space": "cosine"})
+    collection = client.get_or_create_collection(collection_name, metadata={"hnsw:space": "cosine", "hnsw:construction_ef": 200, "hnsw:search_ef": 200})
     store = ChromaVectorStore(chroma_collection=collection)
     nodes = [
         TextNode(id_=rec["id"], text=doc, embedding=vec.tolist(),
