@@ -49,6 +49,8 @@ def summarise(rows: list[dict]) -> dict:
     out["refusal_recall"] = round(refused_right / len(unanswerable), 3) if unanswerable else 0.0
     out["refusal_precision"] = round(refused_right / refused_all, 3) if refused_all else 0.0
     out["false_refusals"] = sum(1 for r in answerable if r["refused"])
+    answered = [r for r in answerable if not r["refused"]]
+    out["cited_chars"] = round(sum(r.get("cited_chars", 0) for r in answered) / len(answered)) if answered else 0
     latencies = [r["latency_ms"] for r in rows]
     out["latency_p50_ms"] = round(percentile(latencies, 0.5), 1)
     out["latency_p95_ms"] = round(percentile(latencies, 0.95), 1)

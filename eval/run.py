@@ -73,6 +73,7 @@ def _row(q: dict, result: dict, ranked: list[str], cited: list[dict], signals: d
             "rank": first_hit_rank(ranked, gold) if gold else None, "answer_hit": answer_hit,
             "refused": bool(result["refused"]), "voice": voice, "voice_ok": voice_ok,
             "latency_ms": result["latency_ms"], "cited": [c["text"][:200] for c in cited],
+            "cited_chars": sum(len(c["text"]) for c in cited),
             **(signals or {})}
 
 

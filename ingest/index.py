@@ -29,8 +29,10 @@ def passage_id(p: Passage) -> str:
 
 
 def retrieval_text(p: Passage, manifest: Manifest) -> str:
-    """What is embedded and indexed: the heading as context, then the passage's own text."""
-    return f"{p.heading}: {p.text}"
+    """What is embedded and indexed: who speaks and the heading as context, then the passage's
+    own text (quoted alone)."""
+    voice = manifest.voices.get(p.voice, {}).get("label", "")
+    return f"{voice}. {p.heading}: {p.text}"
 
 
 def read_corpus(corpus_dir: Path, manifest: Manifest) -> dict[str, str]:

@@ -113,7 +113,8 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
         )
         if starts_new:
             close()
-            if not box_voice and word_count(text) < SHORT_WORDS and not ends_sentence(text):
+            if (not box_voice and not is_bullet(text) and word_count(text) < SHORT_WORDS
+                    and not ends_sentence(text)):
                 heading = strip_bullet(text).strip()
         units.append((line_no, text))
         blank_run = 0
