@@ -72,6 +72,22 @@ class Assistant:
         result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return result
 
+    def ask_stream(self, question: str, voices: list[str] | None = None, meetings: list[str] | None = None,
+                   previous: str | None = None):
+        """Like ask, for the page: yields draft texts (str, growing) while an LLM writes, then
+        the final result dict as the last item (protocol: assistant.llm.stream). Without an
+        LLM, or for a refusal, the only item is the result."""
+        started = time.perf_counter()
+        result = self._ask(question, voices or [], meetings or [], previous or "", generate=False)
+        items = iter([result])
+        if self.settings.generator != "extractive" and not result["refused"]:
+            from .llm import stream
+            items = stream(self.settings, result.get("rewritten") or result["question"], result, self._embedder)
+        for item in items:
+            if isinstance(item, dict):
+                item["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            yield item
+
     def search(self, question: str, voices=None, meetings=None, previous: str | None = None) -> list:
         """The ranked passages (retrieve.Hit) for a question, before answer composition."""
         text, _ = clean_question(question, self.settings.max_question_chars)
@@ -80,10 +96,13 @@ class Assistant:
     def _search(self, retriever, text, voices, meetings, previous):
         voice_cues, meeting_cues = self.cues()
         search_text = rewrite_followup(text, previous, voice_cues)
+        if previous and self.settings.generator != "extractive":
+            from .llm import rewrite_followup_llm  # None without an LLM or on failure
+            search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
         return search_text, retriever.search(query, voices, meetings)
 
-    def _ask(self, question, voices, meetings, previous) -> dict:
+    def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
         text, truncated = clean_question(question if isinstance(question, str) else "", self.settings.max_question_chars)
         base = {"question": text, "answer": "", "refused": True, "citations": [], "maybe_relevant": []}
         if truncated:
@@ -121,4 +140,8 @@ class Assistant:
                     "unknown_words": support["missing"]}
         chosen = A.select(hits, self.settings.answer_k, retriever.index)
         citations = [A.citation(n, rec, manifest, search_text) for n, rec in enumerate(chosen, 1)]
-        return {**base, "answer": A.compose(citations), "refused": False, "citations": citations}
+        result = {**base, "answer": A.compose(citations), "refused": False, "citations": citations}
+        if generate and self.settings.generator != "extractive":
+            from .llm import generate as generate_answer  # falls back to `result`; never raises
+            result = generate_answer(self.settings, search_text, result, self._embedder)
+        return result

@@ -49,6 +49,20 @@ def summarise(rows: list[dict]) -> dict:
     out["refusal_recall"] = round(refused_right / len(unanswerable), 3) if unanswerable else 0.0
     out["refusal_precision"] = round(refused_right / refused_all, 3) if refused_all else 0.0
     out["false_refusals"] = sum(1 for r in answerable if r["refused"])
+    precisions = [r["cite_precision"] for r in answerable if r.get("cite_precision") is not None]
+    recalls = [r["cite_recall"] for r in answerable if r.get("cite_recall") is not None]
+    out["citation_precision"] = round(sum(precisions) / len(precisions), 3) if precisions else None
+    out["citation_recall"] = round(sum(recalls) / len(recalls), 3) if recalls else None
+    tried = [r for r in rows if r.get("generated") is not None]  # an LLM was asked (not refused before)
+    if tried:
+        out["generated_share"] = _share(tried, lambda r: r["generated"])
+        out["fallback_share"] = _share(tried, lambda r: not r["generated"])
+        reasons: dict[str, int] = {}
+        for r in tried:
+            if not r["generated"]:
+                reasons[r.get("fallback_reason") or "?"] = reasons.get(r.get("fallback_reason") or "?", 0) + 1
+        out["fallback_reasons"] = dict(sorted(reasons.items()))
+        out["llm_refusals"] = sum(1 for r in tried if r.get("llm_refused"))
     answered = [r for r in answerable if not r["refused"]]
     out["cited_chars"] = round(sum(r.get("cited_chars", 0) for r in answered) / len(answered)) if answered else 0
     latencies = [r["latency_ms"] for r in rows]

@@ -9,6 +9,10 @@ ROWS = [("hit@1", "Retrieval hit@1"), ("hit@3", "Retrieval hit@3"), ("hit@5", "R
         ("hit@10", "Retrieval hit@10"), ("mrr", "MRR"), ("answer_hit", "Answer-hit (cited passage has gold)"),
         ("voice_correct", "Voice correct (who-said questions)"), ("refusal_recall", "Refusal recall"),
         ("refusal_precision", "Refusal precision"), ("false_refusals", "False refusals"),
+        ("citation_precision", "Citation precision (cited passages with gold)"),
+        ("citation_recall", "Citation recall (gold passages cited)"),
+        ("fallback_share", "Generated answers falling back to extractive"),
+        ("llm_refusals", "Refusals by the LLM"),
         ("cited_chars", "Text a user must read (cited chars/answer)"),
         ("latency_p50_ms", "Latency p50 (ms)"), ("latency_p95_ms", "Latency p95 (ms)")]
 

@@ -45,7 +45,7 @@ def run_ours(assistant, questions: list[dict]) -> list[dict]:
         hits = assistant.search(q["question"])
         result = assistant.ask(q["question"])
         ranked = [h.record["text"] for h in hits[:10]]
-        cited = result["citations"]
+        cited = cited_passages(result)
         rows.append(_row(q, result, ranked, cited, signals={
             "dense_top": round(max((h.dense for h in hits[:5]), default=0.0), 4),
             "lexical_top": round(max((h.lexical for h in hits[:3]), default=0.0), 3)}))
@@ -60,8 +60,29 @@ def run_baseline(baseline, questions: list[dict]) -> list[dict]:
     return rows
 
 
+def cited_passages(result: dict) -> list[dict]:
+    """The passages the answer cites: all citations of an extractive answer, only the numbers a
+    generated answer used ("cited", see assistant/llm.py)."""
+    citations = result.get("citations", [])
+    if "cited" in result:
+        used = set(result["cited"])
+        return [c for c in citations if c.get("n") in used]
+    return citations
+
+
+def citation_scores(result: dict, cited: list[dict], gold: list[str]) -> tuple[float | None, float | None]:
+    """(precision, recall) of the cited passages against the passages that contain a gold string
+    among those the answer was written from; None when undefined."""
+    if not gold or result.get("refused") or not cited:
+        return None, None
+    relevant = {c["text"] for c in result.get("citations", []) if contains_gold(c["text"], gold)}
+    hits = sum(1 for c in cited if c["text"] in relevant)
+    return round(hits / len(cited), 3), (round(hits / len(relevant), 3) if relevant else None)
+
+
 def _row(q: dict, result: dict, ranked: list[str], cited: list[dict], signals: dict | None = None) -> dict:
     gold = q.get("gold", [])
+    precision, recall = citation_scores(result, cited, gold)
     answer_hit = any(contains_gold(c["text"], gold) for c in cited) if gold else False
     voice = q.get("voice")
     voice_ok = None
@@ -74,6 +95,9 @@ def _row(q: dict, result: dict, ranked: list[str], cited: list[dict], signals: d
             "refused": bool(result["refused"]), "voice": voice, "voice_ok": voice_ok,
             "latency_ms": result["latency_ms"], "cited": [c["text"][:200] for c in cited],
             "cited_chars": sum(len(c["text"]) for c in cited),
+            "cite_precision": precision, "cite_recall": recall,
+            "generated": result.get("generated"), "fallback_reason": result.get("fallback_reason"),
+            "llm_refused": bool(result.get("llm_refused")),
             **(signals or {})}
 
 
