@@ -27,7 +27,7 @@ class Settings:
     # refusal thresholds, calibrated on eval/questions.jsonl with `python -m eval.calibrate`
     min_dense: float = field(default_factory=lambda: float(_env("MIN_DENSE", "0.80")))
     min_coverage: float = field(default_factory=lambda: float(_env("MIN_COVERAGE", "0.05")))
-    english_min_dense: float = field(default_factory=lambda: float(_env("ENGLISH_MIN_DENSE", "0.80")))
+    english_min_dense: float = field(default_factory=lambda: float(_env("ENGLISH_MIN_DENSE", "0.70")))
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))

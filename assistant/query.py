@@ -24,11 +24,15 @@ antal mange meget en et to tre fire fem seks syv otte ni ti første anden tredje
 ENGLISH_WORDS = frozenset("the what who where when which how did does is are was were of about and for at to in".split())
 
 
+def content_words(text: str) -> list[str]:
+    """Words of a question that name what is asked about."""
+    return [w for w in _WORD_RE.findall(text.lower()) if w not in QUESTION_WORDS]
+
+
 def content_tokens(text: str) -> list[str]:
-    """Stemmed words of a question that name what is asked about."""
+    """Stemmed content words of a question."""
     from ingest.lexical import tokens
-    words = [w for w in _WORD_RE.findall(text.lower()) if w not in QUESTION_WORDS]
-    return tokens(" ".join(words))
+    return tokens(" ".join(content_words(text)))
 
 
 NUMBERED_RE = re.compile(r"\b(bord|gruppe|spørgsmål|mulighed|udfordring)\s+(\d+)\b", re.I)

@@ -15,11 +15,12 @@ from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter
 from ingest.clean import match_key
 from ingest.lexical import tokens
 
-from .query import Query, content_tokens, is_english, numbered_entities
+from .query import Query, content_tokens, content_words as content_tokens_raw, is_english, numbered_entities
 
 RRF_K = 60
 VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
 MEETING_BOOST = 0.35
+COVERAGE_BOOST = 2.0  # fused score x (1 + boost x idf-weighted share of the question's words in the passage)
 LEXICAL_WEIGHT = 1.0  # weight of the lexical ranking in the fusion (dense has 1.0)
 
 
@@ -101,18 +102,20 @@ class HybridRetriever(BaseRetriever):
         total = sum(self._idf.get(w, self._idf_unknown) for w in words)
         covered = sum(self._idf.get(w, self._idf_unknown) for w in words if w in found)
         unnamed = [e for e in numbered_entities(text) if e not in self._keys_text]
-        return {"dense": max((h.dense for h in hits[:5]), default=0.0),
+        return {"dense": max((h.dense for h in hits), default=0.0),
                 "coverage": covered / total if total else 0.0,
                 "missing": missing + unnamed, "english": english}
 
     # -- the parts -------------------------------------------------------------------------
     def query_tokens(self, text: str) -> list[str]:
-        """Stemmed question words; a misspelt word not in the corpus takes its closest form."""
+        """Stemmed question words; a misspelt word not in the corpus takes its closest form
+        (not in an English question, whose words would be "corrected" into Danish ones)."""
         out = []
+        fuzzy = not is_english(text)
         for tok in tokens(text):
             if tok in self._vocab:
                 out.append(tok)
-            elif len(tok) > 3:
+            elif fuzzy and len(tok) > 3:
                 close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
                 if close:
                     out.append(close[0])
@@ -151,6 +154,8 @@ class HybridRetriever(BaseRetriever):
                 fused[rid] = fused.get(rid, 0.0) + weight / (RRF_K + rank + 1)
         sims = dict(dense)
         qset = set(qtokens)
+        qidf = {t: self._idf.get(t, self._idf_unknown) for t in set(self.query_tokens(
+            " ".join(content_tokens_raw(query.text))))}
         hits = []
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
@@ -162,7 +167,10 @@ class HybridRetriever(BaseRetriever):
                 score *= 1 + VOICE_BOOST
             if query.meetings and rec_meetings & set(query.meetings):
                 score *= 1 + MEETING_BOOST
-            covered = len(qset & self._doc_tokens[self._row[rid]]) / len(qset) if qset else 0.0
+            doc = self._doc_tokens[self._row[rid]]
+            covered = len(qset & doc) / len(qset) if qset else 0.0
+            if qidf:
+                score *= 1 + COVERAGE_BOOST * sum(w for t, w in qidf.items() if t in doc) / sum(qidf.values())
             hits.append(Hit(rec, score, float(sims.get(rid, 0.0)), covered))
         hits.sort(key=lambda h: -h.score)
         return hits

@@ -31,7 +31,7 @@ def refused(row, min_dense, min_coverage, english_dense) -> bool:
 def search(rows, max_false: int = 1):
     best = None
     for d, c, e in itertools.product([x / 1000 for x in range(800, 900, 5)], [x / 100 for x in range(5, 95, 5)],
-                                     [x / 1000 for x in range(800, 880, 5)]):
+                                     [x / 1000 for x in range(700, 880, 5)]):
         tp = sum(1 for r in rows if r["unanswerable"] and refused(r, d, c, e))
         fp = sum(1 for r in rows if not r["unanswerable"] and refused(r, d, c, e))
         if fp <= max_false:

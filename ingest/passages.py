@@ -67,9 +67,23 @@ def _box_at(text: str, boxes: tuple[tuple[str, str], ...]) -> tuple[str, str] | 
     return None
 
 
+def repeated_headings(lines: list[str]) -> set[str]:
+    """Short heading lines that stand more than once in a file (repeated on every slide)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        text = line.strip()
+        if (text[:1].isalpha() and text[:1].isupper() and not is_bullet(line)
+                and (len(text.split()) >= 2 or text.isupper())
+                and word_count(text) < SHORT_WORDS and not ends_sentence(text)):
+            counts[text] = counts.get(text, 0) + 1
+    return {text for text, n in counts.items() if n > 1}
+
+
 def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int],
                 boxes: tuple[tuple[str, str], ...] = ()) -> list[Block]:
-    """Blocks of a section laid out in ordinary lines (bullets, wrapped sentences)."""
+    """Blocks of a section laid out in ordinary lines (bullets, wrapped sentences). A heading
+    repeated on several slides is context for what follows, not part of a passage."""
+    repeated = repeated_headings(lines)
     units_list: list[tuple[list[tuple[int, str]], str, str, bool]] = []
     units: list[tuple[int, str]] = []
     box_voice = ""
@@ -96,6 +110,10 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
                 slide_start = True
             continue
         box = _box_at(text, boxes)
+        if not box and text.strip() in repeated:
+            close()
+            heading, slide_start, blank_run = text.strip(), True, 0
+            continue
         if box:
             close()
             slide_start = True
