@@ -94,6 +94,11 @@ def cmd_bench(args) -> int:
     return bench_main(args)
 
 
+def cmd_load(args) -> int:
+    from eval.load import main as load_main
+    return load_main(args)
+
+
 def cmd_serve(args) -> int:
     from .ui import serve
     serve(host=args.host, port=args.port)
@@ -122,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default=None)
     p.add_argument("--repeat", type=int, default=3)
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("load", help="many simultaneous users against the page's /ask endpoint (127.0.0.1 only)")
+    p.add_argument("--users", type=int, default=20)
+    p.add_argument("--questions", type=int, default=10, help="questions per user")
+    p.add_argument("--url", default=None, help="a running page on 127.0.0.1; default: start one in this process")
+    p.add_argument("--timeout", type=float, default=300.0, help="hard limit for the whole run, seconds")
+    p.add_argument("--questions-file", default=None, help="JSONL with a \"question\" per line")
+    p.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    p.set_defaults(func=cmd_load)
     p = sub.add_parser("serve", help="the chat page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
@@ -138,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         # invalid UTF-8 on the command line arrives as surrogates: make it text, not a crash
         argv = [a.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for a in sys.argv[1:]]
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `rammeaftale ask ... | head`: the reader left, that is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

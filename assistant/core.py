@@ -17,8 +17,35 @@ log = logging.getLogger("rammeaftale")
 MSG_EMPTY = "Skriv et spørgsmål om processen bag Rammeaftale 2018, fx «Hvad sagde brugerne om overgange?»."
 MSG_NO_WORDS = "Spørgsmålet indeholder ingen ord, jeg kan søge efter. Prøv at skrive det med ord."
 MSG_TRUNCATED = "Spørgsmålet var meget langt; kun begyndelsen er brugt."
+MSG_OTHER_SCRIPT = ("Jeg kan kun søge med dansk (eller engelsk) tekst, for dokumenterne er på dansk. "
+                    "Skriv spørgsmålet på dansk, fx «Hvad sagde brugerne om overgange?».")
 MSG_UNAVAILABLE = ("Søgeindekset er ikke tilgængeligt lige nu. Prøv igen om lidt; "
                    "en administrator kan genopbygge det med «rammeaftale ingest --rebuild».")
+
+
+def _plain(value) -> str:
+    """Text that can be written as UTF-8: a lone surrogate (JSON "\\ud800", a bad argv byte)
+    becomes "?" instead of failing deep inside the embedder or the JSON writer."""
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
+
+
+def _filter_values(values) -> list[str]:
+    """Filters as a list of strings, whatever the caller passed (a string, None, numbers, lists)."""
+    if not values:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    try:
+        values = list(values)[:50]
+    except TypeError:
+        values = [values]
+    return [_plain(v) if isinstance(v, str) else repr(v)[:60] for v in values]
+
+
+def _shown(values: list[str], most: int = 5, chars: int = 40) -> str:
+    """Unknown filter values as echoed in a message: a few, each shortened."""
+    out = [v if len(v) <= chars else v[:chars] + "…" for v in values[:most]]
+    return ", ".join(out) + (" …" if len(values) > most else "")
 
 
 class Assistant:
@@ -103,21 +130,24 @@ class Assistant:
         return search_text, retriever.search(query, voices, meetings)
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
-        text, truncated = clean_question(question if isinstance(question, str) else "", self.settings.max_question_chars)
+        voices, meetings = _filter_values(voices), _filter_values(meetings)
+        previous = clean_question(_plain(previous), self.settings.max_question_chars)[0]  # bounded work
+        text, truncated = clean_question(_plain(question), self.settings.max_question_chars)
         base = {"question": text, "answer": "", "refused": True, "citations": [], "maybe_relevant": []}
         if truncated:
             base["notice"] = MSG_TRUNCATED
         if not text:
             return {**base, "answer": MSG_EMPTY, "error": "empty"}
         if not has_words(text):
-            return {**base, "answer": MSG_NO_WORDS, "error": "no_words"}
+            other_script = any(ch.isalpha() for ch in text)  # Arabic, Greek, Chinese …
+            return {**base, "answer": MSG_OTHER_SCRIPT if other_script else MSG_NO_WORDS, "error": "no_words"}
         try:
             retriever = self.ready()
             known_voices = set(retriever.index.manifest.voices)
             known_meetings = set(retriever.index.manifest.meetings)
             bad = [v for v in voices if v not in known_voices] + [m for m in meetings if m not in known_meetings]
             if bad:
-                return {**base, "answer": f"Ukendt filter: {', '.join(map(str, bad))}. "
+                return {**base, "answer": f"Ukendt filter: {_shown(bad)}. "
                                           "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter"}
             search_text, hits = self._search(retriever, text, voices, meetings, previous)
             manifest = retriever.index.manifest

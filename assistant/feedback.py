@@ -58,7 +58,11 @@ def append(path: Path, entry: dict, max_bytes: int) -> bool:
     whether the line was written; errors are logged, never raised."""
     try:
         path = Path(path)
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        text = json.dumps(entry, ensure_ascii=False)
+        # line separators that json leaves raw would split the line for str.splitlines() readers
+        for ch in ("\u2028", "\u2029", "\x85"):
+            text = text.replace(ch, f"\\u{ord(ch):04x}")
+        line = (text + "\n").encode("utf-8", "replace")
         with _lock:
             path.parent.mkdir(parents=True, exist_ok=True)
             try:

@@ -21,6 +21,7 @@ RRF_K = 60
 VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
 MEETING_BOOST = 0.35
 COVERAGE_BOOST = 2.0  # fused score x (1 + boost x idf-weighted share of the question's words in the passage)
+MAX_FUZZY_WORDS = 12  # unknown words per question looked up fuzzily (bounds the cost of junk input)
 LEXICAL_WEIGHT = 1.0  # weight of the lexical ranking in the fusion (dense has 1.0)
 
 
@@ -59,6 +60,7 @@ class HybridRetriever(BaseRetriever):
         self._vocab = set(vocab)
         self._vocab_list = sorted(v for v in vocab if len(v) > 3)
         self._vocab_by_start = _by_start(self._vocab_list)
+        self._fuzzy: dict[str, str] = {}  # misspelt word -> closest corpus word ("" for none)
         self._doc_tokens = [set(tokens(f"{r['heading']} {r['text']}")) for r in index.records]
         self._row = {r["id"]: i for i, r in enumerate(index.records)}
         df: dict[str, int] = {}
@@ -111,14 +113,19 @@ class HybridRetriever(BaseRetriever):
         """Stemmed question words; a misspelt word not in the corpus takes its closest form
         (not in an English question, whose words would be "corrected" into Danish ones)."""
         out = []
-        fuzzy = not is_english(text)
+        fuzzy_left = MAX_FUZZY_WORDS if not is_english(text) else 0
         for tok in tokens(text):
             if tok in self._vocab:
                 out.append(tok)
-            elif fuzzy and len(tok) > 3:
-                close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
-                if close:
-                    out.append(close[0])
+            elif fuzzy_left and len(tok) > 3:
+                fuzzy_left -= 1
+                if tok not in self._fuzzy:
+                    close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
+                    if len(self._fuzzy) > 50_000:
+                        self._fuzzy.clear()
+                    self._fuzzy[tok] = close[0] if close else ""
+                if self._fuzzy[tok]:
+                    out.append(self._fuzzy[tok])
         return out
 
     def dense(self, text: str, filters: MetadataFilters | None) -> list[tuple[str, float]]:
@@ -145,7 +152,10 @@ class HybridRetriever(BaseRetriever):
     def search(self, query: Query, voices: list[str] | None = None,
                meetings: list[str] | None = None) -> list[Hit]:
         filters, allowed = self._filters(voices, meetings)
-        qtokens = self.query_tokens(query.text)
+        # an English question is matched by meaning only: its words would only meet Danish
+        # words by accident in the lexical index
+        english = is_english(query.text)
+        qtokens = [] if english else self.query_tokens(query.text)
         dense = self.dense(query.text, filters)
         lexical = self.lexical(qtokens, allowed)
         fused: dict[str, float] = {}
@@ -154,7 +164,7 @@ class HybridRetriever(BaseRetriever):
                 fused[rid] = fused.get(rid, 0.0) + weight / (RRF_K + rank + 1)
         sims = dict(dense)
         qset = set(qtokens)
-        qidf = {t: self._idf.get(t, self._idf_unknown) for t in set(self.query_tokens(
+        qidf = {} if english else {t: self._idf.get(t, self._idf_unknown) for t in set(self.query_tokens(
             " ".join(content_tokens_raw(query.text))))}
         hits = []
         for rid, score in fused.items():

@@ -155,7 +155,24 @@ def _clean_filters(values) -> list[str]:
         return []
     if isinstance(values, str):
         values = [values]
+    if not isinstance(values, (list, tuple)):  # a number or an object from a hand-made API call
+        return []
     return [str(v) for v in values if isinstance(v, str) and v]
+
+
+def _follow_index(assistant, status: IndexStatus | None, result: dict) -> None:
+    """The status banner follows what answering finds: the index gone (deleted, Chroma server
+    down) or back again (after `rammeaftale ingest --rebuild`), so a page loaded later does not
+    show a stale "ready" or "failed"."""
+    if status is None or not status.finished:
+        return
+    try:
+        if result.get("error") == "index_unavailable" and status.state != "failed":
+            status.set_failed("index unavailable while answering")
+        elif status.state == "failed" and "error" not in result:
+            status.set_ready(len(assistant.ready().index.records))
+    except Exception as exc:
+        log.warning("status not updated: %s", exc)
 
 
 def answer(assistant, status: IndexStatus | None, question, voices=None, meetings=None,
@@ -174,10 +191,29 @@ def answer(assistant, status: IndexStatus | None, question, voices=None, meeting
                 return {**base, "question": text, "answer": MSG_OPENING, "error": "index_building"}
             return {**base, "question": text, "answer": MSG_BUILDING, "error": "index_building",
                     "notice": status.progress_text()}
-        return assistant.ask(raw, voices=voices, meetings=meetings, previous=previous)
+        result = assistant.ask(raw, voices=voices, meetings=meetings, previous=previous)
+        _follow_index(assistant, status, result)
+        return result
     except Exception as exc:  # the page shows a message, never a traceback
         log.exception("answering failed: %s", exc)
         return {**base, "answer": MSG_FAILED, "error": "internal"}
+
+
+def stream_answer(assistant, status: IndexStatus | None, question, voices=None, meetings=None,
+                  previous=None):
+    """Draft texts (str) while a generator writes, then the result dict as the last item;
+    without an LLM (or while the index is built) just the result. Never raises."""
+    if assistant.settings.generator == "extractive" or status is None or not status.ready:
+        yield answer(assistant, status, question, voices, meetings, previous)
+        return
+    try:
+        yield from assistant.ask_stream(question if isinstance(question, str) else "",
+                                        voices=_clean_filters(voices), meetings=_clean_filters(meetings),
+                                        previous=previous if isinstance(previous, str) else "")
+    except Exception as exc:  # the page shows a message, never a traceback
+        log.exception("streaming answer failed: %s", exc)
+        yield {"question": question if isinstance(question, str) else "", "answer": MSG_FAILED,
+               "refused": True, "citations": [], "maybe_relevant": [], "latency_ms": 0.0, "error": "internal"}
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$<>&])")
@@ -441,10 +477,18 @@ def build_app(assistant=None, settings: Settings | None = None,
         state = state if isinstance(state, dict) and "history" in state else _new_state()
         raw = question if isinstance(question, str) else ""
         previous = state["questions"][-1] if state["questions"] else ""
-        result = answer(assistant, status, raw, voices, meetings, previous)
-        history = list(state["history"])
+        asked = list(state["history"])
         if raw.strip():
-            history.append({"role": "user", "content": question_markdown(raw)})
+            asked.append({"role": "user", "content": question_markdown(raw)})
+        result = None
+        for item in stream_answer(assistant, status, raw, voices, meetings, previous):
+            if isinstance(item, dict):
+                result = item
+                break
+            draft = {"role": "assistant", "content": "*Udkast, endnu ikke kontrolleret mod kilderne:*\n\n"
+                                                     + md_escape(item)}
+            yield (asked + [draft], "", state, gr.update(), gr.update(), gr.update())
+        history = list(asked)
         history.append({"role": "assistant", "content": answer_markdown(result)})
         state = {"history": history, "questions": list(state["questions"]),
                  "results": dict(state["results"]), "passages": passage_texts(result)}
@@ -453,7 +497,7 @@ def build_app(assistant=None, settings: Settings | None = None,
             state["questions"].append(result.get("question") or raw)
         choices = source_choices(result)
         first = choices[0][1] if choices else None
-        return (history, "", state, cards_html(result, titles),
+        yield (history, "", state, cards_html(result, titles),
                 gr.Dropdown(choices=choices, value=first, visible=bool(choices)),
                 show_source(first, state) if first else "")
 
@@ -483,7 +527,8 @@ def build_app(assistant=None, settings: Settings | None = None,
         `rammeaftale ask --json` (question, answer, refused, citations, maybe_relevant, latency_ms)."""
         return answer(assistant, status, question, voices, meetings, previous)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    # the page takes no files; whatever reaches Gradio's upload route anyway is removed hourly
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         state = gr.State(_new_state())
         gr.HTML(f"<div class='ra-header'><h1>{TITLE}</h1><p>Spørg om dokumenterne fra processen bag "
                 "Rammeaftale 2018 (Region Sjælland). Svarene citerer kilderne ordret.</p></div>")
@@ -580,12 +625,34 @@ DANISH = {
 }
 
 
+# The queue in front of the answering functions. Answers are CPU-bound (~20-50 ms, mostly under
+# the GIL; the embedding runs in C outside it): throughput measured the same with 1, 2 or 4 at a
+# time, and more only stretches each answer, so 2 (one answer's embedding overlaps another's
+# Python). max_size bounds memory under a flood: past it Gradio answers "queue full" (HTTP 503)
+# at once instead of letting waits grow. `rammeaftale load --users 20 --questions 10` (SECURITY.md).
+QUEUE_CONCURRENCY = 2
+QUEUE_MAX_SIZE = 256
+
+
+def queue_options() -> dict:
+    """Arguments for demo.queue(); RAMMEAFTALE_CONCURRENCY and RAMMEAFTALE_QUEUE_SIZE override."""
+    def number(name: str, default: int) -> int:
+        try:
+            return max(1, int(os.environ.get(f"RAMMEAFTALE_{name}", default)))
+        except ValueError:
+            log.warning("RAMMEAFTALE_%s is not a number: using %d", name, default)
+            return default
+    return dict(default_concurrency_limit=number("CONCURRENCY", QUEUE_CONCURRENCY),
+                max_size=number("QUEUE_SIZE", QUEUE_MAX_SIZE))
+
+
 def launch_options(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> dict:
     return dict(server_name=host, server_port=port, auth=parse_auth(settings.auth),
                 auth_message="Log ind for at bruge Rammeaftale-assistenten.", share=False,
                 css=CSS, theme=theme(), ssr_mode=False,
                 footer_links=["api"], show_error=False, quiet=False, i18n=gr.I18n(en=DANISH, da=DANISH),
-                js="() => { document.documentElement.lang = 'da'; }")
+                js="() => { document.documentElement.lang = 'da'; }",
+                max_file_size=0)  # no uploads: Gradio's upload route would otherwise take any size
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, assistant=None, settings: Settings | None = None):
@@ -599,6 +666,6 @@ def serve(host: str = "127.0.0.1", port: int = 7860, assistant=None, settings: S
         log.error("not starting: %s", exc)
         raise SystemExit("Kan ikke starte: RAMMEAFTALE_AUTH skal have formen «bruger:adgangskode».")
     demo = build_app(assistant)
-    demo.queue(default_concurrency_limit=2, max_size=64)
+    demo.queue(**queue_options())
     log.info("serving on http://%s:%d", host, port)
     demo.launch(**options)

@@ -88,7 +88,9 @@ def build_index(settings, progress: Progress | None = None) -> Path:
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(data_dir)
-    build_id = time.strftime("%Y%m%d%H%M%S") + f"{os.getpid() % 10000:04d}"
+    # unique even for two builds in one second in one process: chromadb keeps one client per
+    # path and process, so a reused folder name would meet the client of the deleted folder
+    build_id = time.strftime("%Y%m%d%H%M%S") + f"{os.getpid() % 10000:04d}" + os.urandom(3).hex()
     folder = data_dir / f"index-{build_id}"
     folder.mkdir()
 

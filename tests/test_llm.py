@@ -452,3 +452,21 @@ def test_assistant_ask_uses_the_configured_generator_end_to_end(settings, built_
     items = list(llm_assistant.ask_stream(QUESTION))
     assert isinstance(items[-1], dict) and items[-1]["generated"] is True
     assert any(isinstance(i, str) for i in items[:-1])
+
+
+def test_page_streams_drafts_then_the_verified_answer(settings, built_index, extractive, server):
+    from assistant import Assistant
+    from assistant.ui import IndexStatus, answer_markdown, stream_answer
+    server.reply = _good(extractive)
+    status = IndexStatus()
+    status.set_ready(len(extractive["citations"]))
+    llm_assistant = Assistant(_llm_settings(settings, server), build_if_missing=False)
+    items = list(stream_answer(llm_assistant, status, QUESTION))
+    drafts, final = items[:-1], items[-1]
+    assert drafts and all(isinstance(d, str) for d in drafts)
+    assert len(drafts[-1]) >= len(drafts[0])  # the draft grows
+    assert final["generated"] is True and final["answer"] == server.reply
+    assert "[" in answer_markdown(final)
+    # without an LLM the page gets the extractive answer in one piece
+    plain = list(stream_answer(Assistant(settings, build_if_missing=False), status, QUESTION))
+    assert len(plain) == 1 and plain[0]["answer"] == extractive["answer"]
