@@ -44,7 +44,7 @@ EXAMPLES = [
     "Hvor mange stemmer fik fokuspunkterne på tværs af bordene?",
     "Hvad er de tre visioner for fremtidigt samarbejde?",
     "Hvad sagde fagpersonerne om specialisering?",
-    "Hvor mange penge blev der afsat til rejseholdet?",  # not in the material: a refusal
+    "Hvordan var vejret på dagen for politikertemamødet?",  # not in the material: a refusal
 ]
 DISPLAY_CHARS = 500  # a very long question is shown shortened in the chat
 MSG_BUILDING = "Indekset bygges, så jeg kan ikke svare endnu. Prøv igen om lidt – siden viser, hvor langt det er nået."

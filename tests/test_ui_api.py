@@ -228,3 +228,11 @@ def test_overview_escapes_manifest_text():
     html = overview_html(Manifest(files=(), meetings={"x": evil}, voices={"v": {"label": "<i>L</i>"}}))
     assert "<script>" not in html and "<img" not in html and "<b>1" not in html and "<i>L" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_the_example_the_page_offers_as_unanswerable_is_refused(assistant):
+    from assistant.ui import EXAMPLES
+    marked = [q for q in EXAMPLES if "vejret" in q]
+    assert marked, "the page should offer one example the material cannot answer"
+    assert all(assistant.ask(q)["refused"] for q in marked)
+    assert not any(assistant.ask(q)["refused"] for q in EXAMPLES if q not in marked)
