@@ -15,7 +15,7 @@ from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter
 from ingest.clean import match_key
 from ingest.lexical import tokens
 
-from .query import Query, content_tokens, content_words as content_tokens_raw, is_english, numbered_entities
+from .query import Query, content_tokens, content_words, is_english, numbered_entities
 
 RRF_K = 60
 VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
@@ -30,7 +30,6 @@ class Hit:
     record: dict
     score: float
     dense: float  # cosine similarity of question and passage
-    lexical: float  # share of the question's content words found in the passage
 
 
 def _by_start(words) -> dict[str, list[str]]:
@@ -163,9 +162,8 @@ class HybridRetriever(BaseRetriever):
             for rank, (rid, _) in enumerate(ranking):
                 fused[rid] = fused.get(rid, 0.0) + weight / (RRF_K + rank + 1)
         sims = dict(dense)
-        qset = set(qtokens)
         qidf = {} if english else {t: self._idf.get(t, self._idf_unknown) for t in set(self.query_tokens(
-            " ".join(content_tokens_raw(query.text))))}
+            " ".join(content_words(query.text))))}
         hits = []
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
@@ -178,10 +176,9 @@ class HybridRetriever(BaseRetriever):
             if query.meetings and rec_meetings & set(query.meetings):
                 score *= 1 + MEETING_BOOST
             doc = self._doc_tokens[self._row[rid]]
-            covered = len(qset & doc) / len(qset) if qset else 0.0
             if qidf:
                 score *= 1 + COVERAGE_BOOST * sum(w for t, w in qidf.items() if t in doc) / sum(qidf.values())
-            hits.append(Hit(rec, score, float(sims.get(rid, 0.0)), covered))
+            hits.append(Hit(rec, score, float(sims.get(rid, 0.0))))
         hits.sort(key=lambda h: -h.score)
         return hits
 

@@ -7,6 +7,8 @@ import itertools
 import sys
 from pathlib import Path
 
+from assistant.answer import supported
+
 from .run import DEFAULT_QUESTIONS, load_questions
 
 
@@ -21,11 +23,7 @@ def signals(assistant, questions):
 
 
 def refused(row, min_dense, min_coverage, english_dense) -> bool:
-    if row["missing"]:
-        return True
-    if row["english"]:
-        return row["dense"] < english_dense
-    return row["dense"] < min_dense or row["coverage"] < min_coverage
+    return not supported(row, min_dense, min_coverage, english_dense)
 
 
 def search(rows, max_false: int = 1):

@@ -46,9 +46,10 @@ def run_ours(assistant, questions: list[dict]) -> list[dict]:
         result = assistant.ask(q["question"])
         ranked = [h.record["text"] for h in hits[:10]]
         cited = cited_passages(result)
+        support = assistant.ready().support(q["question"], hits)
         rows.append(_row(q, result, ranked, cited, signals={
-            "dense_top": round(max((h.dense for h in hits[:5]), default=0.0), 4),
-            "lexical_top": round(max((h.lexical for h in hits[:3]), default=0.0), 3)}))
+            "dense_top": round(support["dense"], 4), "coverage": round(support["coverage"], 3),
+            "unknown_words": support["missing"]}))
     return rows
 
 
