@@ -1,9 +1,12 @@
 """The served page in a real browser: `rammeaftale serve` in a subprocess, driven by Playwright
-with Debian's Chromium. Screenshots go to eval/reports/screenshots/."""
+with Debian's Chromium. axe-core (npm, installed by scripts/test.sh into .cache/npm) checks
+accessibility. Screenshots go to eval/reports/screenshots/."""
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,21 +21,24 @@ from .conftest import free_port
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "eval" / "reports" / "screenshots"
+AXE_DIR = REPO / ".cache" / "npm"
+AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 QUESTION = "hvad sagde brugerne om overgange?"
 XSS = "<img src=x onerror=alert(1)>"
+AUTH = ("medarbejder", "hemmeligt-kodeord")
+# words of Gradio's English interface that must not reach an accessible name
+ENGLISH = re.compile(r"\b(chatbot|conversation|message|bot's|user's|liked?|disliked?|scroll|copy|copied|"
+                     r"clear|loading|submit|login|log in|username|password|footer|navigation|more tabs|"
+                     r"use via api|dropdown|remove|close|undo|retry|edit|recording|settings|built with)\b", re.I)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}")
 
 
-
-
-@pytest.fixture(scope="module")
-def server(settings, built_index, tmp_path_factory):
+def _serve(settings, log_path: Path, auth: str = ""):
     port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "RAMMEAFTALE_DATA_DIR": str(settings.data_dir),
            "RAMMEAFTALE_CACHE_DIR": str(settings.cache_dir), "HF_HUB_OFFLINE": "1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "RAMMEAFTALE_AUTH": ""}
+           "GRADIO_ANALYTICS_ENABLED": "False", "RAMMEAFTALE_AUTH": auth}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
                                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -44,20 +50,42 @@ def server(settings, built_index, tmp_path_factory):
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, url
         except OSError:
             pass
         if time.time() > deadline:
             proc.kill()
             pytest.fail(f"server did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
         time.sleep(0.5)
-    yield url
+
+
+def _stop(proc):
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(settings, built_index, tmp_path_factory):
+    proc, url = _serve(settings, tmp_path_factory.mktemp("serve") / "serve.log")
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's script; the test setup installs it (npm), else this installs it the same way."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("axe-core is missing and npm is not installed: run scripts/test.sh")
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "axe-core@4"],
+                       check=True, capture_output=True, timeout=300)
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -71,16 +99,17 @@ def browser():
         b.close()
 
 
-def _open(browser, url, width=1280, height=900, **kw):
+def _open(browser, url, width=1280, height=900, ready=True, **kw):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="da-DK", **kw)
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(url)
-    page.wait_for_selector("#ra-question textarea")
-    # the page opens the index in the background: wait until it says it is ready
-    page.wait_for_selector("#ra-status .ra-status-ready", timeout=240_000)
+    if ready:
+        page.wait_for_selector("#ra-question textarea")
+        # the page opens the index in the background: wait until it says it is ready
+        page.wait_for_selector("#ra-status .ra-status-ready", timeout=240_000)
     return page
 
 
@@ -91,9 +120,30 @@ def _ask(page, question):
     # a new answer is there and the "Loading response" placeholder is gone
     page.wait_for_function(
         f"document.querySelectorAll('#ra-chat .bot').length > {bots} &&"
-        " !document.querySelector('#ra-chat [aria-label=\"Loading response\"]')")
-    page.wait_for_timeout(300)
+        " !document.querySelector('#ra-chat [aria-label=\"Loading response\"], #ra-chat [aria-label=\"Svaret hentes\"]')")
+    page.wait_for_timeout(400)
     return page.locator("#ra-chat .bot").last
+
+
+def _axe(page, source: str) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(content=source)
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def _english_names(page) -> list[str]:
+    """Accessible names (and tooltips) on the page that use Gradio's English words."""
+    names = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e =>
+        ['aria-label', 'title', 'placeholder', 'alt'].map(a => e.getAttribute(a)).filter(Boolean))""")
+    snapshot = page.locator("body").aria_snapshot()
+    roles = [line for line in snapshot.splitlines()
+             if re.match(r"\s*- (button|tab|log|textbox|checkbox|combobox|link|navigation|region|img|group)\b", line)]
+    return [n for n in names + roles if ENGLISH.search(n)]
 
 
 def _feedback_rows(path: Path) -> list[dict]:
@@ -102,45 +152,61 @@ def _feedback_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.replace("•", " ").replace("\uf0b7", " ").split())
+
+
+def _open_place(page, key: str) -> list[str]:
+    """Clicks the card button for a place key and returns the marked texts of the source view."""
+    page.locator(f"#ra-cards [data-place='{key}']").click()
+    page.wait_for_function(
+        "(k) => { const h = document.querySelector('#ra-source-view .ra-source-head');"
+        " return h && document.querySelector(`#ra-cards [data-place='${k}'][aria-current=true]`); }", arg=key)
+    page.wait_for_timeout(700)
+    return page.locator("#ra-source-view mark").all_inner_texts()
+
+
+# -- the chat --------------------------------------------------------------------------------------
 def test_chat_sources_original_text_and_feedback(server, browser, settings):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = _open(browser, server)
     assert "Rammeaftale-assistenten" in page.title()
+    assert page.evaluate("document.documentElement.lang") == "da"
 
     answer = _ask(page, QUESTION)
     assert "[1]" in answer.inner_text()
-    cards = page.locator("#ra-cards .ra-card")
+    cards = page.locator("#ra-cards article.ra-card")
     assert cards.count() >= 1
+    assert page.locator("#ra-cards ol > li > article h3").count() == cards.count()  # a heading each
     first = cards.first.inner_text()
     assert any(v in first for v in ("Brugere", "Fagpersoner", "Politikere", "Arrangører"))
     assert "linje" in first and ".txt" in first
-    assert "Også registreret i" in page.locator("#ra-cards").inner_text()
+    # each "Også registreret i" place once
+    for card in cards.all():
+        places = [b.inner_text() for b in card.locator(".ra-also [data-place]").all()]
+        assert len(places) == len(set(places))
 
-    # open another source: the original text around it, the passage marked
-    page.click("#ra-place input")
-    options = page.locator("#ra-place [role=option]")
-    assert options.count() >= 2
-    label = options.nth(1).inner_text().strip()
-    options.nth(1).click()
-    page.wait_for_function(
-        "(l) => document.querySelector('#ra-source-view .ra-source-head') &&"
-        " l.includes(document.querySelector('#ra-source-view .ra-file-name').textContent)", arg=label)
+    # open the second source: the original text around it, its passage marked
+    key = "2" if page.locator("#ra-cards [data-place='2']").count() else "1"
+    marks = _open_place(page, key)
     head = page.locator("#ra-source-view .ra-source-head").inner_text()
+    assert head.startswith(f"[{key}]")
     file_name = page.locator("#ra-source-view .ra-file-name").first.inner_text()
-    assert file_name in label
-    marks = page.locator("#ra-source-view mark")
-    assert marks.count() >= 1 and marks.first.inner_text().strip()
-    # the marked text is the file's own text at the lines the option names
+    assert file_name in page.locator(f"#ra-cards article[data-n='{key}']").inner_text()
+    assert marks and marks[0].strip()
     lines = (REPO / "corpus" / file_name).read_text(encoding="utf-8").split("\n")
     first_marked_no = int(page.locator("#ra-source-view .ra-hit .ra-ln").first.inner_text())
     assert f"linje {first_marked_no}" in head
-    assert marks.first.inner_text().strip().replace("•", "\uf0b7") in lines[first_marked_no - 1].replace("•", "\uf0b7")
+    assert marks[0].strip().replace("•", "\uf0b7") in lines[first_marked_no - 1].replace("•", "\uf0b7")
+    # the marked passage is scrolled into the source view
+    box = page.locator("#ra-source-view .ra-source-text").bounding_box()
+    mark = page.locator("#ra-source-view mark").first.bounding_box()
+    assert box["y"] <= mark["y"] <= box["y"] + box["height"]
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
 
-    # thumbs up: one line in the data folder's feedback.jsonl
+    # "Godt svar": one line in the data folder's feedback.jsonl
     before = len(_feedback_rows(settings.feedback_file))
-    from assistant.ui import DANISH
-    page.locator(f"#ra-chat button[aria-label='{DANISH['chatbot.like']}']").last.click()
+    page.click("#ra-good")
     deadline = time.time() + 20
     while len(_feedback_rows(settings.feedback_file)) <= before and time.time() < deadline:
         time.sleep(0.2)
@@ -148,11 +214,141 @@ def test_chat_sources_original_text_and_feedback(server, browser, settings):
     assert len(rows) == before + 1
     assert rows[-1]["vote"] == "up" and rows[-1]["question"] == QUESTION
     assert rows[-1]["citations"] and rows[-1]["answer"]
+    page.wait_for_selector("#ra-feedback-msg [role=status]")
 
     # a follow-up builds on the previous question
     follow = _ask(page, "og hvad sagde fagpersonerne?")
     assert "overgange" in follow.inner_text()  # "Opfølgning – søgte efter: … overgange"
     assert page.locator("#ra-cards .ra-card").count() >= 1
+    page.context.close()
+
+
+def test_accessibility_of_chat_and_overview(server, browser, axe_source):
+    """axe-core finds no serious or critical violation on the chat after an answer with sources
+    (a source open) and on Overblik; no accessible name is English; the answer's accessible
+    text has no Markdown escapes; the accordions announce whether they are open."""
+    page = _open(browser, server)
+    _ask(page, QUESTION)
+    page.wait_for_selector("#ra-cards .ra-card")
+    _open_place(page, "1")
+    violations = _axe(page, axe_source)
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    assert _english_names(page) == []
+    names = page.evaluate("() => [...document.querySelectorAll('#ra-chat [aria-label]')].map(e => e.getAttribute('aria-label'))")
+    answer_names = [n for n in names if n.startswith("Svar:")]
+    assert answer_names and all("\\" not in n and "**" not in n for n in answer_names)
+    assert page.get_by_role("textbox", name="Dit spørgsmål").count() == 1
+    toggle = page.locator("#ra-filters .label-wrap")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert "▼" not in page.get_by_role("button", name=re.compile("Afgræns svarene")).evaluate(
+        "e => [...e.childNodes].filter(n => !(n.getAttribute && n.getAttribute('aria-hidden'))).map(n => n.textContent).join('')")
+    toggle.click()
+    page.wait_for_function("() => document.querySelector('#ra-filters .label-wrap').getAttribute('aria-expanded') === 'true'")
+    # line numbers are out of the reading order
+    assert page.locator("#ra-source-view .ra-ln:not([aria-hidden=true])").count() == 0
+
+    page.get_by_role("tab", name="Overblik").click()
+    page.wait_for_selector("#ra-overview .ra-timeline")
+    violations = _axe(page, axe_source)
+    assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    assert _english_names(page) == []
+    page.context.close()
+
+
+def test_tab_order_question_answer_sources_feedback(server, browser):
+    page = _open(browser, server)
+    _ask(page, QUESTION)
+    page.wait_for_selector("#ra-good")
+    page.focus("#ra-question textarea")
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        where = page.evaluate("""() => { const e = document.activeElement;
+            if (e.closest('#ra-chat')) return 'answer';
+            if (e.closest('#ra-cards')) return 'sources';
+            if (e.closest('#ra-feedback')) return 'feedback';
+            if (e.closest('#ra-question')) return 'question';
+            return 'other'; }""")
+        seen.append(where)
+        if where == "feedback":
+            break
+    assert "feedback" in seen, seen
+    order = [w for i, w in enumerate(seen) if w != "other" and (i == 0 or seen[i - 1] != w)]
+    assert order == ["answer", "sources", "feedback"], seen
+    page.context.close()
+
+
+def _shared_line_question(assistant):
+    """A question from the eval set whose answer has two places, from different citations, on
+    the same line of the same file, each locatable there (by columns or verbatim)."""
+    from assistant.sources import _marks, places
+    for line in (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        question = json.loads(line)["question"]
+        chosen = places(assistant.ask(question))
+        by_line: dict = {}
+        for key, p in chosen.items():
+            for no in range(p["line_start"], p["line_end"] + 1):
+                by_line.setdefault((p["file"], no), []).append(key)
+        for (file, no), keys in by_line.items():
+            lines = (REPO / "corpus" / file).read_text(encoding="utf-8").split("\n")
+            located = {}
+            for key in keys:
+                p = chosen[key]
+                marks = _marks(lines, p["line_start"], p["line_end"], p.get("col_start"), p.get("col_end"), p["text"])
+                if no in marks and marks[no] != (0, len(lines[no - 1])):
+                    located[key] = marks[no]
+            distinct = {}
+            for key, span in located.items():
+                if key.split(".")[0] not in {k.split(".")[0] for k in distinct} and span not in distinct.values():
+                    distinct[key] = span
+            if len(distinct) >= 2:
+                a, b = list(distinct)[:2]
+                return question, file, no, a, b, lines[no - 1], distinct
+    pytest.fail("no eval question cites two passages on one line")
+
+
+def test_citations_sharing_a_line_each_mark_their_own_passage(server, browser, assistant):
+    question, file, no, a, b, line, spans = _shared_line_question(assistant)
+    page = _open(browser, server)
+    _ask(page, question)
+    page.wait_for_selector("#ra-cards .ra-card")
+    shown = {}
+    for key in (a, b):
+        marks = _open_place(page, key)
+        assert page.locator("#ra-source-view .ra-file-name").first.inner_text() == file
+        row = page.locator("#ra-source-view .ra-line", has=page.locator(".ra-ln", has_text=re.compile(rf"^{no}$")))
+        marked = _norm(" ".join(row.locator("mark").all_inner_texts()))
+        x, y = spans[key]
+        assert marked == _norm(line[x:y]), (key, marked[:200])
+        assert marks and len(marked) < len(_norm(line))  # its own passage, not the whole line
+        shown[key] = marked
+    assert shown[a] != shown[b]
+    page.context.close()
+
+
+def test_a_statement_in_a_long_slide_line_is_marked_alone(server, browser, assistant):
+    """A 004 (slides) statement: the mark holds the statement, not the rest of its slide."""
+    from assistant.sources import places
+    from ingest.manifest import load_manifest
+    manifest = load_manifest(REPO / "corpus")
+    slides = {f.name for f in manifest.files if f.layout == "slides"}
+    for question in ("Hvad sagde brugerne om samarbejdet med de pårørende?", QUESTION,
+                     "Hvad mente brugerne om at inddrage civilsamfundet?"):
+        chosen = places(assistant.ask(question))
+        keys = [k for k, p in chosen.items() if p["file"] in slides and p["line_start"] == p["line_end"]]
+        if keys:
+            break
+    else:
+        pytest.fail("no citation in a slide file")
+    page = _open(browser, server)
+    _ask(page, question)
+    page.wait_for_selector("#ra-cards .ra-card")
+    p = chosen[keys[0]]
+    line = (REPO / "corpus" / p["file"]).read_text(encoding="utf-8").split("\n")[p["line_start"] - 1]
+    marked = _norm(" ".join(_open_place(page, keys[0])))
+    assert marked and len(marked) < 0.8 * len(_norm(line)), (len(marked), len(line))
     page.context.close()
 
 
@@ -184,7 +380,7 @@ def test_bad_input_gets_a_danish_message(server, browser):
 
 def test_filters_apply_to_the_next_answer(server, browser):
     page = _open(browser, server)
-    page.click("#ra-filters button, #ra-filters .label-wrap")
+    page.click("#ra-filters .label-wrap")
     page.get_by_label("Fagpersoner", exact=True).check()
     _ask(page, "Hvad blev der sagt om overgange?")
     voices = page.locator("#ra-cards .ra-card .ra-voice").all_inner_texts()
@@ -192,32 +388,96 @@ def test_filters_apply_to_the_next_answer(server, browser):
     page.context.close()
 
 
-def test_example_questions_are_clickable(server, browser):
+def test_example_questions_are_clickable_and_fold_away(server, browser):
     page = _open(browser, server)
     page.get_by_text("Hvad er de tre visioner for fremtidigt samarbejde?", exact=True).click()
     page.wait_for_selector("#ra-chat .bot")
     page.wait_for_selector("#ra-cards .ra-card, #ra-cards .ra-empty")
     assert "visioner" in page.locator("#ra-chat .user").last.inner_text().lower()
+    page.wait_for_function("() => document.querySelector('#ra-examples .label-wrap').getAttribute('aria-expanded') === 'false'")
     page.context.close()
 
 
-def test_overview_and_phone_width(server, browser, settings):
+# -- Overblik and the phone ---------------------------------------------------------------------------
+def test_overview_later_meeting_and_documents(server, browser, settings):
     from ingest.manifest import load_manifest
+    from assistant.ui_render import load_process
     SHOTS.mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(settings.corpus_dir)
+    process = load_process(settings.corpus_dir)
+    later = [m for m in manifest.meetings.values() if process.later(m)]
+    assert [m.date[:4] for m in later] == ["2022"]  # the manifest's facts: one later meeting
     page = _open(browser, server)
+    # the meeting filter: the 2022 meeting is named as a later meeting, after the process's own
+    page.click("#ra-filters .label-wrap")
+    page.wait_for_selector("#ra-meetings label")
+    options = page.locator("#ra-meetings label").all_inner_texts()
+    assert "senere møde" in options[-1] and later[0].title in options[-1]
+    assert all("senere" not in o for o in options[:-1])
+
     page.get_by_role("tab", name="Overblik").click()
     page.wait_for_selector("#ra-overview .ra-timeline")
+    process_ids = page.locator("#ra-overview .ra-timeline:not(.ra-timeline-later) > li").evaluate_all(
+        "els => els.map(e => e.dataset.meeting)")
+    later_ids = page.locator("#ra-overview .ra-timeline-later > li").evaluate_all("els => els.map(e => e.dataset.meeting)")
+    assert later_ids == [later[0].id] and later[0].id not in process_ids and process_ids
     dates = page.locator("#ra-overview .ra-tl-date").all_inner_texts()
-    manifest = load_manifest(settings.corpus_dir)
     assert dates == [m.date_label for m in sorted(manifest.meetings.values(), key=lambda m: m.date)]
     assert "Sørup Herregaard" in page.locator("#ra-overview").inner_text()
+    assert "ikke en del af processen" in page.locator("#ra-overview").inner_text()
+
+    # a document's name opens it in the source view
+    doc = later[0].documents[0]
+    page.locator(f"#ra-overview .ra-timeline-later [data-doc='{doc}']").click()
+    page.wait_for_selector("#ra-doc-view .ra-source-text")
+    assert page.locator("#ra-doc-view .ra-file-name").first.inner_text() == doc
+    text = (REPO / "corpus" / doc).read_text(encoding="utf-8")
+    first_words = next(line for line in text.split("\n") if len(line.split()) > 3).split()[:4]
+    assert " ".join(first_words[1:]) in page.locator("#ra-doc-view").inner_text()
     page.screenshot(path=str(SHOTS / "overblik.png"), full_page=True)
     page.context.close()
 
+
+def test_phone_width_sources_follow_the_answer(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
     phone = _open(browser, server, width=390, height=844, is_mobile=True, has_touch=True)
-    _ask(phone, QUESTION)
+    answer = _ask(phone, QUESTION)
     phone.wait_for_selector("#ra-cards .ra-card")
     # nothing wider than the screen: no sideways scrolling
     assert phone.evaluate("document.documentElement.scrollWidth") <= 392
+    end_of_answer = answer.bounding_box()
+    card = phone.locator("#ra-cards .ra-card").first.bounding_box()
+    gap = card["y"] - (end_of_answer["y"] + end_of_answer["height"])
+    assert 0 <= gap <= 844, gap  # the first source within one screen height below the answer
+    # the chat grows with the page: it does not scroll inside a box
+    assert phone.evaluate("() => { const l = document.querySelector('#ra-chat [role=log]');"
+                          " return l.scrollHeight <= l.clientHeight + 2; }")
     phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
     phone.context.close()
+
+
+# -- login ----------------------------------------------------------------------------------------------
+def test_login_page_is_danish(settings, browser, axe_source, tmp_path):
+    proc, url = _serve(settings, tmp_path / "serve.log", auth=":".join(AUTH))
+    try:
+        page = _open(browser, url, ready=False)
+        page.wait_for_selector("form#login")
+        assert page.evaluate("document.documentElement.lang") == "da"
+        assert page.get_by_role("heading", name="Log ind").count() == 1
+        assert page.get_by_label("Brugernavn").count() == 1 and page.get_by_label("Adgangskode").count() == 1
+        assert not ENGLISH.search(page.locator("body").inner_text())
+        assert _english_names(page) == []
+        assert _axe(page, axe_source) == []
+        page.get_by_label("Brugernavn").fill(AUTH[0])
+        page.get_by_label("Adgangskode").fill("forkert")
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_selector("#fejl:not([hidden])")
+        assert "Forkert brugernavn eller adgangskode" in page.locator("#fejl").inner_text()
+        page.get_by_label("Adgangskode").fill(AUTH[1])
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_selector("#ra-status .ra-status-ready", timeout=240_000)
+        answer = _ask(page, QUESTION)
+        assert "[1]" in answer.inner_text()
+        page.context.close()
+    finally:
+        _stop(proc)
