@@ -31,6 +31,7 @@ NOTE_GENERATED = ("Svaret er skrevet af en sprogmodel og kontrolleret mod kilder
                   "holdt op mod de kilder, den henviser til. Læs citaterne for de præcise ord.")
 
 _SAFE_CLASS = re.compile(r"[^a-z0-9_-]")
+_SAFE_KEY = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def _e(value) -> str:
@@ -80,12 +81,17 @@ def other_places(c: dict) -> list[dict]:
     return out
 
 
+def place_key(n, fallback: int = 0) -> str:
+    """A citation's key for the page: its number, reduced to safe characters."""
+    return _SAFE_KEY.sub("", str(n))[:20] or str(fallback)
+
+
 def places(result: dict | None) -> dict[str, dict]:
     """Place key -> the place to show: each cited (or "måske relevant") passage and each of its
     other places, with the cited text to find in the original when no columns are given."""
     out: dict[str, dict] = {}
-    for c in shown_citations(result):
-        n = str(c.get("n", len(out) + 1))
+    for i, c in enumerate(shown_citations(result), 1):
+        n = place_key(c.get("n", i), i)
         out[n] = {**_place_fields(c), "text": c.get("text", ""), "label": label(c), "n": c.get("n")}
         for k, p in enumerate(other_places(c), 1):
             out[f"{n}.{k}"] = {**_place_fields(p), "text": p.get("text") or c.get("text", ""),
@@ -116,8 +122,8 @@ def citation_card(c: dict, titles: dict[str, str] | None = None, maybe: bool = F
     and lines, a button to the original text, and the other places where it was recorded."""
     titles = titles or {}
     n = c.get("n", "")
-    key = str(n)
-    head_id = f"ra-card-{_SAFE_CLASS.sub('', key) or 'x'}"
+    key = place_key(n)
+    head_id = f"ra-card-{key}"
     number = "" if maybe else f"<span class='ra-n'>[{_e(n)}]</span> "
     voice = (f"<span class='ra-voice {voice_class(c.get('voice', ''))}'>"
              f"{_e(c.get('voice_label') or c.get('voice'))}</span>")
@@ -296,7 +302,7 @@ def source_view(corpus_dir: Path, file, line_start, line_end, context: int = 12,
     for no in range(first, last + 1):
         text = lines[no - 1]
         inside = start <= no <= end
-        if not inside and len(text) > LONG_LINE:
+        if not inside and mark and len(text) > LONG_LINE:
             text = text[:LONG_LINE].rstrip() + " …"
         if not text.strip():
             body = "&nbsp;"

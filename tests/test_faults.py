@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core import MSG_UNAVAILABLE
+from assistant.ui import named
 
 from .conftest import REPO, free_port
 
@@ -81,8 +82,8 @@ def _last(fn):
 def _chat(demo, question: str):
     """The page's own chat handler: what the user sees in the chat and the sources panel."""
     respond = _last(next(f.fn for f in demo.fns.values() if f.name == "respond"))
-    history, _, _, cards, _, _ = respond(question, None, [], [])
-    return history[-1]["content"], cards
+    out = named(demo, respond(question, None, [], []))
+    return out["chatbot"][-1]["content"], out["cards"]
 
 
 def _quick_messages(ask, n: int = 3):
@@ -331,9 +332,11 @@ def test_unwritable_feedback_is_logged_and_the_answers_still_come(own_index, cap
     respond = _last(next(f.fn for f in demo.fns.values() if f.name == "respond"))
     like = next(f.fn for f in demo.fns.values() if f.name == "on_like")
     with caplog.at_level(logging.ERROR, logger="rammeaftale"):
-        history, _, state, cards, _, _ = respond(QUESTION, None, [], [])
+        out = named(demo, respond(QUESTION, None, [], []))
+        history, state, cards = out["chatbot"], out["state"], out["cards"]
         assert "ra-card" in cards and "«" in history[-1]["content"]
         like(state, gr.LikeData(None, {"index": 1, "value": "x", "liked": True}))  # must not raise
-        history, _, state, cards, _, _ = respond("og hvad sagde fagpersonerne?", state, [], [])
+        out = named(demo, respond("og hvad sagde fagpersonerne?", state, [], []))
+        history, state, cards = out["chatbot"], out["state"], out["cards"]
         assert "ra-card" in cards  # the next answer still comes
     assert any("could not write feedback" in r.getMessage() for r in caplog.records), caplog.text

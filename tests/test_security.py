@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from assistant.sources import MSG_NOT_ALLOWED
+from assistant.ui import named
 
 from .conftest import REPO
 
@@ -78,16 +79,18 @@ def ready():
 def test_the_page_source_handler_opens_corpus_files_only(assistant, ready):
     from assistant.ui import build_app
     demo = build_app(assistant, status=ready)
+    import gradio as gr
     show = page_fn(demo, "show_source")
-    good = show(f"{FILE}:569:572", None)
+    view = lambda value, state: named(demo, show(state, gr.EventData(None, {"place": value})))["view"]  # noqa: E731
+    good = view(f"{FILE}:569:572", None)
     assert "ra-source-text" in good and "<mark>" in good  # the handler does open corpus files
     for value in TRAVERSALS:
-        html = show(value, {"passages": {value: "x"}})
+        html = view(value, {"places": {}})
         assert "ra-line" not in html and "<mark>" not in html, value
         assert MSG_NOT_ALLOWED.split(":")[0] in html or html == "", value
         assert not any(m in html for m in SECRET_MARKERS), value
     for value in (None, 42, "", ":", "a:b", FILE, f"{FILE}:x:y", ["../x:1:2"], {"a": 1}):
-        html = show(value, None)
+        html = view(value, None)
         assert "ra-line" not in html
 
 
@@ -99,12 +102,13 @@ def page(assistant):
     demo.close()
 
 
-def _queue_call(url: str, session: str, fn_index: int, data: list, timeout: float = 60.0) -> dict:
+def _queue_call(url: str, session: str, fn_index: int, data: list, timeout: float = 60.0,
+                event_data: dict | None = None) -> dict:
     """One call through the page's queue, as the browser makes it (POST queue/join, then the
     server-sent events of queue/data). Returns the process_completed message."""
     import httpx
     joined = httpx.post(f"{url}gradio_api/queue/join", timeout=timeout, json={
-        "data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None})
+        "data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data, "trigger_id": None})
     if joined.status_code != 200:
         return {"success": False, "status": joined.status_code, "output": joined.text}
     with httpx.stream("GET", f"{url}gradio_api/queue/data", params={"session_hash": session},
@@ -126,14 +130,11 @@ def test_the_source_view_over_http_opens_corpus_files_only(page):
     session = uuid.uuid4().hex
     asked = _queue_call(url, session, _fn_index(demo, "respond"), [QUESTION, None, [], []])
     assert asked["success"], asked
-    choices = asked["output"]["data"][4]["choices"]
-    legit = choices[0][1]
-    assert legit.endswith(tuple("0123456789"))
     view = _fn_index(demo, "show_source")
-    shown = _queue_call(url, session, view, [legit, None])
+    shown = _queue_call(url, session, view, [None], event_data={"place": "1"})  # citation [1] of the answer
     assert shown["success"] and "ra-source-text" in shown["output"]["data"][0]  # the honest path works
     for value in TRAVERSALS:
-        result = _queue_call(url, session, view, [value, None])
+        result = _queue_call(url, session, view, [None], event_data={"place": value})
         text = json.dumps(result, ensure_ascii=False)
         assert not any(m in text for m in SECRET_MARKERS), value
         if result.get("success"):
@@ -211,8 +212,10 @@ def shown_text(markdown: str) -> str:
 
 
 CHAT_TAGS = {"p", "em", "strong", "ul", "li", "br"}
-PANEL_TAGS = {"div", "span", "br", "ul", "li", "mark", "b"}
-PANEL_ATTRS = {"class", "data-n", "role"}
+PANEL_TAGS = {"div", "span", "br", "ul", "li", "mark", "b", "ol", "article", "h3", "h4", "blockquote", "p",
+              "button", "details", "summary"}
+PANEL_ATTRS = {"class", "data-n", "role", "id", "aria-labelledby", "aria-describedby", "type", "data-place",
+               "tabindex", "aria-label", "aria-hidden"}
 
 
 def _assert_inert_panel(html: str):
@@ -222,6 +225,8 @@ def _assert_inert_panel(html: str):
             assert name in PANEL_ATTRS, (tag, name, value)
             if name == "class":  # our class names only: a breakout would show as another attribute or tag
                 assert re.fullmatch(r"[a-z0-9 _-]+", value or ""), (tag, name, value)
+            if name in ("id", "aria-labelledby", "aria-describedby", "data-place"):  # our own keys only
+                assert re.fullmatch(r"[A-Za-z0-9._-]+", value or ""), (tag, name, value)
 
 
 def _assert_inert_chat(markdown: str):
@@ -234,7 +239,8 @@ def test_no_markup_from_the_question_or_passages_reaches_the_page(settings, read
     from assistant.ui import build_app
     demo = build_app(EvilAssistant(settings), status=ready)
     respond = page_fn(demo, "respond")
-    history, box, state, cards, dropdown, view = respond(EVIL, None, [], [])
+    out = named(demo, respond(EVIL, None, [], []))
+    history, box, cards, view = out["chatbot"], out["question"], out["cards"], out["view"]
     assert box == "" and len(history) == 2
     for message in history:
         _assert_inert_chat(message["content"])
@@ -242,8 +248,6 @@ def test_no_markup_from_the_question_or_passages_reaches_the_page(settings, read
     assert "<script>alert(1)</script>" in shown_text(history[1]["content"])
     _assert_inert_panel(cards)
     _assert_inert_panel(view)
-    labels = [label for label, _ in dropdown.constructor_args["choices"]]
-    assert labels and all(isinstance(label, str) for label in labels)  # Gradio shows labels as text
 
 
 def test_no_markup_from_a_real_answer_reaches_the_page(assistant, ready):
@@ -252,7 +256,8 @@ def test_no_markup_from_a_real_answer_reaches_the_page(assistant, ready):
     demo = build_app(assistant, status=ready)
     respond = page_fn(demo, "respond")
     for question in (EVIL, f"{EVIL} hvad sagde brugerne om overgange?", "og " + EVIL):
-        history, _, state, cards, _, view = respond(question, None, ["users"], [])
+        out = named(demo, respond(question, None, ["users"], []))
+        history, cards, view = out["chatbot"], out["cards"], out["view"]
         for message in history:
             _assert_inert_chat(message["content"])
         _assert_inert_panel(cards)
@@ -277,7 +282,7 @@ def test_feedback_with_markup_is_stored_as_one_json_line(settings_factory, ready
     demo = build_app(EvilAssistant(settings), status=ready)
     respond, like = page_fn(demo, "respond"), page_fn(demo, "on_like")
     question = EVIL + "\n\u2028\u2029\x85\x00 ende"
-    _, _, state, *_ = respond(question, None, [], [])
+    state = named(demo, respond(question, None, [], []))["state"]
     like(state, gr.LikeData(None, {"index": 1, "value": "x", "liked": True}))
     like(state, gr.LikeData(None, {"index": 1, "value": "x", "liked": "<script>alert(1)</script>"}))
     text = settings.feedback_file.read_text(encoding="utf-8")
@@ -337,7 +342,7 @@ def test_feedback_through_the_page_stays_under_the_cap(settings_factory, ready, 
     settings = settings_factory(data_dir=tmp_path / "data", feedback_max_bytes=20_000)
     demo = build_app(EvilAssistant(settings), status=ready)
     respond, like = page_fn(demo, "respond"), page_fn(demo, "on_like")
-    _, _, state, *_ = respond("x" * 1_000_000, None, [], [])  # a huge question: fields are cut
+    state = named(demo, respond("x" * 1_000_000, None, [], []))["state"]  # a huge question: fields are cut
     for i in range(200):
         like(state, gr.LikeData(None, {"index": 1, "value": "x", "liked": i % 2 == 0}))
     files = sorted(p.name for p in settings.data_dir.iterdir())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.sources import (MSG_BAD_LINES, MSG_NOT_ALLOWED, allowed_path, cards_html,
-                               citation_card, source_view)
+from assistant.sources import (MSG_BAD_LINES, MSG_NOT_ALLOWED, NOTE_GENERATED, allowed_path, cards_html,
+                               citation_card, document_view, label, other_places, places, source_view)
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -56,9 +56,9 @@ def test_passage_lines_are_highlighted_with_context_and_line_numbers():
     lines = _lines(FILE)
     start, end = 569, 572
     html = source_view(CORPUS, FILE, start, end, context=3)
-    numbers = [int(n) for n in re.findall(r"<span class='ra-ln'>(\d+)</span>", html)]
+    numbers = [int(n) for n in re.findall(r"<span class='ra-ln' aria-hidden='true'>(\d+)</span>", html)]
     assert numbers == list(range(start - 3, end + 4))
-    marked = re.findall(r"<div class='ra-line ra-hit'><span class='ra-ln'>(\d+)</span>", html)
+    marked = re.findall(r"<div class='ra-line ra-hit'><span class='ra-ln' aria-hidden='true'>(\d+)</span>", html)
     assert [int(n) for n in marked] == list(range(start, end + 1))
     assert html.count("<mark>") == sum(1 for n in range(start, end + 1) if lines[n - 1].strip())
     assert "Prioriterede fokuspunkter talt sammen" in html
@@ -71,9 +71,9 @@ def test_passage_lines_are_highlighted_with_context_and_line_numbers():
 def test_view_at_the_start_and_end_of_a_file():
     n = len(_lines(FILE))
     first = source_view(CORPUS, FILE, 1, 1, context=2)
-    assert re.findall(r"<span class='ra-ln'>(\d+)</span>", first)[:3] == ["1", "2", "3"]
+    assert re.findall(r"<span class='ra-ln' aria-hidden='true'>(\d+)</span>", first)[:3] == ["1", "2", "3"]
     last = source_view(CORPUS, FILE, n, n, context=2)
-    assert re.findall(r"<span class='ra-ln'>(\d+)</span>", last)[-1] == str(n)
+    assert re.findall(r"<span class='ra-ln' aria-hidden='true'>(\d+)</span>", last)[-1] == str(n)
 
 
 @pytest.mark.parametrize("start,end", [(0, 1), (5, 2), (10 ** 6, 10 ** 6), ("x", 3), (None, None)])
@@ -122,7 +122,7 @@ def test_citation_card_escapes_everything():
 def test_cards_for_answer_refusal_and_nothing():
     assert "ra-card" not in cards_html(None)
     answered = cards_html({"citations": [CITATION], "maybe_relevant": []})
-    assert answered.count("class='ra-card'") == 1
+    assert answered.count("<article class='ra-card'") == 1
     refused = cards_html({"citations": [], "maybe_relevant": [CITATION, {**CITATION, "n": 3}]})
     assert "Måske relevant" in refused and refused.count("ra-card ra-maybe") == 2
     assert "ra-card" not in cards_html({"citations": [], "maybe_relevant": []})
@@ -143,3 +143,84 @@ def test_only_the_passage_words_are_marked_when_found(tmp_path):
     assert "<mark>• et fokusområde.</mark> Resten" in two
     missing = source_view(corpus, "slides.txt", 2, 2, allowed={"slides.txt"}, passage="ikke i teksten")
     assert "<mark>SLIDE 3 Vi ønsker  fokus på overgange. Andet udsagn &lt;her&gt;.</mark>" in missing
+
+
+def _slides(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    line = "SLIDE 4 Brugerne siger: Vi vil med fra start. Vi vil med fra start. Andet <punkt> her."
+    (corpus / "s.txt").write_text(f"før\n{line}\nefter\n", encoding="utf-8")
+    return corpus, line
+
+
+def test_columns_mark_exactly_the_chosen_passage_even_when_its_words_repeat(tmp_path):
+    corpus, line = _slides(tmp_path)
+    second = line.index("Vi vil", line.index("Vi vil") + 1)
+    html = source_view(corpus, "s.txt", 2, 2, allowed={"s.txt"}, passage="Vi vil med fra start.",
+                       col_start=second, col_end=second + len("Vi vil med fra start."))
+    # the second of two identical sentences: found by text it would be the first
+    assert "start. <mark>Vi vil med fra start.</mark> Andet &lt;punkt&gt; her." in html
+    assert html.count("<mark>") == 1
+
+
+def test_columns_across_lines_and_bad_columns_fall_back(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "d.txt").write_text("aaa Start her\nmidt\nslut her bbb\n", encoding="utf-8")
+    html = source_view(corpus, "d.txt", 1, 3, allowed={"d.txt"}, col_start=4, col_end=8)
+    assert "aaa <mark>Start her</mark>" in html and "<mark>midt</mark>" in html and "<mark>slut her</mark> bbb" in html
+    # columns outside the lines: the cited words, else the whole lines
+    by_text = source_view(corpus, "d.txt", 1, 1, allowed={"d.txt"}, passage="Start", col_start=99, col_end=3)
+    assert "aaa <mark>Start</mark> her" in by_text
+    whole = source_view(corpus, "d.txt", 1, 1, allowed={"d.txt"}, col_start="x", col_end=None)
+    assert "<mark>aaa Start her</mark>" in whole
+
+
+def test_label_rule_names_the_meeting_or_the_material_that_records_it():
+    said = {"voice_label": "Brugere", "meeting": "Brugerworkshop", "date_label": "18. januar 2017",
+            "recorded_in": {"id": "p", "title": "Politikertemamøde"}}
+    assert label(said) == "Brugere – Brugerworkshop, 18. januar 2017"
+    quoted = {**said, "meeting": "", "date_label": ""}
+    assert label(quoted) == "Brugere – gengivet i Politikertemamøde"
+    html = citation_card({**quoted, "n": 1, "file": FILE, "line_start": 1, "line_end": 1, "quote": "q"})
+    assert "gengivet i Politikertemamøde" in html and "<h3" in html and "<article" in html
+
+
+def test_each_other_place_is_listed_once_and_has_its_own_key():
+    c = {**CITATION, "also_in": [
+        {"file": "b.txt", "line_start": 9, "line_end": 9, "col_start": 3, "col_end": 20, "text": "x"},
+        {"file": "b.txt", "line_start": 9, "line_end": 9, "col_start": 3, "col_end": 20, "text": "x"},
+        {"file": "b.txt", "line_start": 9, "line_end": 9, "col_start": 30, "col_end": 40, "text": "y"},
+        {"file": FILE, "line_start": 426, "line_end": 428},  # the citation's own place
+    ]}
+    assert len(other_places(c)) == 2
+    html = citation_card(c)
+    assert html.count("data-place='2.") == 2 and html.count("b.txt, linje 9") == 2
+    keyed = places({"citations": [c, {**CITATION, "n": 3, "also_in": []}]})
+    assert list(keyed) == ["2", "2.1", "2.2", "3"]
+    assert (keyed["2.1"]["col_start"], keyed["2.2"]["col_start"]) == (3, 30)
+    assert keyed["2.2"]["text"] == "y" and keyed["2"]["text"] == CITATION["text"]
+
+
+def test_generated_answer_cards_cited_first_the_rest_folded():
+    citations = [{**CITATION, "n": n} for n in (1, 2, 3)]
+    html = cards_html({"citations": citations, "generated": True, "cited": [2]})
+    assert NOTE_GENERATED in html
+    shown, folded = html.split("<details", 1)
+    assert "data-n='2'" in shown and "data-n='1'" not in shown and "data-n='3'" not in shown
+    assert "data-n='1'" in folded and "data-n='3'" in folded
+    assert "<details" not in cards_html({"citations": citations[:1], "generated": True, "cited": [1]})
+
+
+def test_unsure_answers_are_not_shown_as_refusals():
+    unsure = cards_html({"citations": [], "maybe_relevant": [CITATION], "unsure": True, "kind": "unsure"})
+    assert "Ligner mest" in unsure and "Måske relevant" not in unsure
+    refused = cards_html({"citations": [], "maybe_relevant": [CITATION], "kind": "refused"})
+    assert "Måske relevant" in refused
+
+
+def test_a_whole_document_has_nothing_marked():
+    html = document_view(CORPUS, FILE)
+    assert "<mark>" not in html and "ra-hit" not in html
+    assert html.count("class='ra-line'") == len(_lines(FILE))
+    assert MSG_NOT_ALLOWED.split(":")[0] in document_view(CORPUS, "../pyproject.toml")

@@ -180,32 +180,111 @@ def test_chat_markdown_is_escaped():
     assert "\\*\\*fed\\*\\*" in q and "\\[link\\]\\(javascript:alert\\(1\\)\\)" in q
     assert md_escape("a & b") == "a &amp; b"
     assert len(question_markdown("x" * 10_000)) < 600
-    md = answer_markdown({"answer": "«<script>x</script>» [1]\n(Brugere – Møde)\n\nMere fra materialet:\n"
-                                    "Brugere – Møde:\n- «<b>y</b>» [2]",
-                          "citations": [{}], "notice": "<i>n</i>"})
+    md = answer_markdown({"answer": "ignored", "kind": "answer", "notice": "<i>n</i>", "citations": [{"n": 1}],
+                          "groups": [{"label": "<b>Brugere</b> – Møde", "items": [{"n": 1, "quote": "<script>x</script>"},
+                                                                                   {"n": 2, "quote": "<b>y</b>"}]}]})
     assert "<script>" not in md and "<b>" not in md and "<i>" not in md
-    assert "\n- «&lt;b&gt;y&lt;/b&gt;» \\[2\\]" in md
+    assert "\n- «&lt;b&gt;y&lt;/b&gt;» \\[2\\]" in md and "**&lt;b&gt;Brugere&lt;/b&gt; – Møde**" in md
 
 
-def test_source_choices_cover_every_place():
-    from assistant.ui import parse_place, source_choices
-    result = {"citations": [{"n": 1, "file": "a.txt", "line_start": 3, "line_end": 5, "voice_label": "Brugere",
-                             "also_in": [{"file": "b.txt", "line_start": 9, "line_end": 9}]}]}
-    choices = source_choices(result)
-    assert [v for _, v in choices] == ["a.txt:3:5", "b.txt:9:9"]
-    assert "Brugere" in choices[0][0] and "også i b.txt" in choices[1][0]
-    assert parse_place("a.txt:3:5") == ("a.txt", 3, 5)
-    for bad in (None, "a.txt", "a.txt:x:5", 42):
-        assert parse_place(bad) is None
-    assert source_choices({"citations": [], "maybe_relevant": result["citations"]})[0][0].startswith("Måske relevant")
+GROUPED = {"answer": "«A» [1]\n(Brugere – X)\n\nMere fra materialet:\nNoget andet:\n- «B» [2]", "kind": "answer",
+           "refused": False, "citations": [{"n": 1}, {"n": 2}],
+           "groups": [{"label": "Brugere – Workshop, 18. januar 2017", "items": [{"n": 1, "quote": "A"}]},
+                      {"label": "Fagpersoner – gengivet i Politikertemamøde", "items": [{"n": 2, "quote": "B"}]}]}
+
+
+def test_the_chat_renders_the_groups_not_the_answer_text():
+    from assistant.ui import answer_markdown
+    md = answer_markdown(GROUPED)
+    assert "Mere fra materialet" not in md and "Noget andet" not in md  # the text is not re-parsed
+    assert md.index("**Brugere – Workshop, 18. januar 2017**") < md.index("- «A» \\[1\\]")
+    assert md.index("- «A»") < md.index("**Fagpersoner – gengivet i Politikertemamøde**") < md.index("- «B» \\[2\\]")
+
+
+def test_without_groups_the_citations_are_rendered_in_order_with_the_label_rule():
+    from assistant.ui import answer_markdown
+    cite = lambda n, voice, meeting, quote: {"n": n, "voice_label": voice, "meeting": meeting, "quote": quote,
+                                             "date_label": "7. april 2017" if meeting else "",
+                                             "recorded_in": {"id": "p", "title": "Politikertemamøde"}}
+    result = {"answer": "whatever", "refused": False, "citations": [
+        cite(1, "Brugere", "", "første"), cite(2, "Brugere", "", "anden"), cite(3, "Politikere", "Temamøde", "tredje")]}
+    md = answer_markdown(result)
+    assert md.count("**Brugere – gengivet i Politikertemamøde**") == 1
+    assert md.index("første") < md.index("anden") < md.index("**Politikere – Temamøde, 7. april 2017**") < md.index("tredje")
+    assert "whatever" not in md
+
+
+def test_generated_unsure_and_claim_answers():
+    from assistant.ui import answer_markdown
+    generated = answer_markdown({**GROUPED, "generated": True, "cited": [1],
+                                 "answer": "Brugerne vil med fra start [1]. Se https://example.dk og www.example.dk."})
+    assert "sprogmodel" in generated and "kontrolleret mod kilderne" in generated
+    assert "https://" not in generated and "www." not in generated  # nothing a Markdown autolinker takes
+    assert "https&#58;//example.dk" in generated and "Brugerne vil med fra start \\[1\\]" in generated
+    unsure = answer_markdown({"kind": "unsure", "unsure": True, "refused": False, "citations": [{"n": 1}],
+                              "answer": "Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:\n«A» [1]",
+                              "groups": GROUPED["groups"][:1]})
+    assert unsure.startswith("**Jeg fandt ikke et sikkert svar") and "Det fremgår ikke" not in unsure
+    assert "- «A» \\[1\\]" in unsure
+    claim = answer_markdown({**GROUPED, "kind": "claim_no", "answer": "Nej, det fremgår ikke af materialet.\n\n«A» [1]"})
+    assert claim.startswith("Nej, det fremgår ikke af materialet.") and "- «A»" in claim
+    refused = answer_markdown({"kind": "refused", "refused": True, "citations": [], "answer": "Det fremgår ikke af materialet."})
+    assert refused == "Det fremgår ikke af materialet."
+
+
+def test_handlers_return_dicts_keyed_by_component(assistant):
+    from assistant.ui import IndexStatus, build_app, named
+    status = IndexStatus()
+    status.set_ready(1)
+    demo = build_app(assistant, status=status)
+    respond = next(f.fn for f in demo.fns.values() if f.name == "respond")
+    *_, last = respond(QUESTION, None, [], [])
+    out = named(demo, last)
+    assert {"chatbot", "question", "state", "cards", "view"} <= set(out)
+    assert out["question"] == "" and "«" in out["chatbot"][-1]["content"]
+    assert "<article class='ra-card'" in out["cards"] and "<mark>" in out["view"]
+    state = out["state"]
+    assert set(state["places"]) >= {"1"}
+    show = next(f.fn for f in demo.fns.values() if f.name == "show_source")
+    import gradio as gr
+    for key in state["places"]:
+        view = named(demo, show(state, gr.EventData(None, {"place": key})))["view"]
+        n = key.split(".")[0]
+        assert view.count("<mark>") >= 1 and f"[{n}]" in view
+    assert named(demo, show(state, gr.EventData(None, {"place": "../x:1:2"})))["view"] == "" or \
+        "ra-line" not in named(demo, show(state, gr.EventData(None, {"place": "../x:1:2"})))["view"]
+
+
+def test_the_danish_login_page_guards_only_the_page(assistant, settings):
+    import httpx
+    from assistant.ui import build_app
+    secured = dataclasses.replace(settings, auth="medarbejder:hemmeligt-kodeord")
+    port = free_port()
+    demo = build_app(assistant)
+    _launch(demo, secured, port)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and '<html lang="da">' in page.text
+        assert "Brugernavn" in page.text and "Adgangskode" in page.text and "Log ind" in page.text
+        assert "gradio_config" not in page.text  # not Gradio's page
+        assert httpx.get(f"{url}config", timeout=30).status_code == 401  # the rest stays guarded
+        with httpx.Client(timeout=30) as browser:
+            assert browser.post(f"{url}login", data={"username": "medarbejder", "password": "forkert"}).status_code == 400
+            assert browser.post(f"{url}login", data={"username": "medarbejder",
+                                                     "password": "hemmeligt-kodeord"}).status_code == 200
+            after = browser.get(url)
+            assert "gradio_config" in after.text and "Brugernavn" not in after.text
+    finally:
+        demo.close()
 
 
 def test_overview_is_a_timeline_sorted_by_date():
     import re
     from ingest.manifest import load_manifest
-    from assistant.ui import overview_html
+    from assistant.ui import load_process, overview_html
     manifest = load_manifest(REPO / "corpus")
-    html = overview_html(manifest)
+    html = overview_html(manifest, load_process(REPO / "corpus"))
     dates = re.findall(r"<div class='ra-tl-date'>([^<]+)</div>", html)
     ordered = sorted(manifest.meetings.values(), key=lambda m: m.date)
     assert dates == [m.date_label for m in ordered]
@@ -231,3 +310,23 @@ def test_the_example_the_page_offers_as_unanswerable_is_refused(assistant):
     assert marked, "the page should offer one example the material cannot answer"
     assert all(assistant.ask(q)["refused"] for q in marked)
     assert not any(assistant.ask(q)["refused"] for q in EXAMPLES if q not in marked)
+
+
+def test_later_meetings_stand_apart_from_the_process():
+    from ingest.manifest import load_manifest
+    from assistant.ui import load_process, meeting_choices, overview_html
+    manifest = load_manifest(REPO / "corpus")
+    process = load_process(REPO / "corpus")
+    later = [m for m in manifest.meetings.values() if process.later(m)]
+    assert later and all(m.date > process.end for m in later)
+    html = overview_html(manifest, process)
+    inside, after = html.split("ra-timeline-later", 1)
+    for m in manifest.meetings.values():
+        assert (f"data-meeting='{m.id}'" in after) == (m in later)
+        assert (f"data-meeting='{m.id}'" in inside) == (m not in later)
+    choices = meeting_choices(manifest, process)
+    assert [v for _, v in choices][-len(later):] == [m.id for m in later]
+    assert all(("senere møde" in name) == (manifest.meetings[v] in later) for name, v in choices)
+    # every document name is a button that opens it
+    for f in manifest.files:
+        assert f"data-doc='{f.name}'" in html
