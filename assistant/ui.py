@@ -219,7 +219,7 @@ def build_app(assistant=None, settings: Settings | None = None,
                             meetings = gr.CheckboxGroup(meeting_choices(manifest, process), label="Møde",
                                                         elem_id="ra-meetings", info="Intet valgt: alle møder.")
                         chatbot = gr.Chatbot(
-                            label="Samtale", show_label=False, elem_id="ra-chat", height="auto",
+                            label="Samtale", show_label=False, elem_id="ra-chat", height="auto", layout="panel",
                             autoscroll=False, sanitize_html=True, render_markdown=True, latex_delimiters=[],
                             line_breaks=True, feedback_options=None, buttons=["copy"],
                             placeholder="Stil et spørgsmål om processen bag Rammeaftale 2018 – "
@@ -230,7 +230,7 @@ def build_app(assistant=None, settings: Settings | None = None,
                         with gr.Row(visible=False, elem_id="ra-feedback") as feedback_row:
                             good_btn = gr.Button("Godt svar", size="sm", variant="secondary", elem_id="ra-good")
                             bad_btn = gr.Button("Dårligt svar", size="sm", variant="secondary", elem_id="ra-bad")
-                        feedback_msg = gr.HTML("", elem_id="ra-feedback-msg")
+                            feedback_msg = gr.HTML("", elem_id="ra-feedback-msg")
                         view = gr.HTML("", elem_id="ra-source-view")
             with gr.Tab("Overblik", id="overview"):
                 overview = gr.HTML(overview_html(manifest, process), elem_id="ra-overview", js_on_load=CLICK_DOC)
