@@ -223,11 +223,14 @@ def test_chat_sources_original_text_and_feedback(server, browser, settings):
     page.context.close()
 
 
-def test_accessibility_of_chat_and_overview(server, browser, axe_source):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_accessibility_of_chat_and_overview(server, browser, axe_source, scheme):
     """axe-core finds no serious or critical violation on the chat after an answer with sources
-    (a source open) and on Overblik; no accessible name is English; the answer's accessible
-    text has no Markdown escapes; the accordions announce whether they are open."""
-    page = _open(browser, server)
+    (a source open) and on Overblik, in light and dark mode; no accessible name is English; the
+    answer's accessible text has no Markdown escapes; the accordions announce whether they are open."""
+    page = _open(browser, server, color_scheme=scheme)
+    assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
+    assert _axe(page, axe_source) == []  # before any question, too
     _ask(page, QUESTION)
     page.wait_for_selector("#ra-cards .ra-card")
     _open_place(page, "1")
