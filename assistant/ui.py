@@ -59,7 +59,7 @@ CLICK_PLACE = ("element.addEventListener('click', (e) => { const b = e.target.cl
                " b.setAttribute('aria-current', 'true'); trigger('click', {place: b.dataset.place}); } });")
 CLICK_DOC = ("element.addEventListener('click', (e) => { const b = e.target.closest('[data-doc]');"
              " if (b) trigger('click', {doc: b.dataset.doc}); });")
-JS_SCROLL_TO_MARK = "() => { window.raScrollToMark && window.raScrollToMark(); }"
+JS_SHOW_SOURCE = "() => { window.raShowSource && window.raShowSource(); }"
 JS_SHOW_DOCUMENT = "() => { document.querySelector('#ra-doc-view .ra-source')?.scrollIntoView({block: 'start'}); }"
 JS_AFTER_ANSWER = "() => { window.raAfterAnswer && window.raAfterAnswer(); }"
 
@@ -318,7 +318,7 @@ def build_app(assistant=None, settings: Settings | None = None,
         question.submit(respond, inputs, answer_outputs, **common).then(None, js=JS_AFTER_ANSWER)
         examples.load_input_event.then(respond, inputs, answer_outputs, **common).then(None, js=JS_AFTER_ANSWER)
         cards.click(show_source, [state], [view], api_visibility="private", concurrency_id="view"
-                    ).then(None, js=JS_SCROLL_TO_MARK)
+                    ).then(None, js=JS_SHOW_SOURCE)
         overview.click(open_document, None, [doc_view], api_visibility="private", concurrency_id="view"
                        ).then(None, js=JS_SHOW_DOCUMENT)
         for button, liked in ((good_btn, True), (bad_btn, False)):

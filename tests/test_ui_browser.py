@@ -198,10 +198,12 @@ def test_chat_sources_original_text_and_feedback(server, browser, settings):
     first_marked_no = int(page.locator("#ra-source-view .ra-hit .ra-ln").first.inner_text())
     assert f"linje {first_marked_no}" in head
     assert marks[0].strip().replace("•", "\uf0b7") in lines[first_marked_no - 1].replace("•", "\uf0b7")
-    # the marked passage is scrolled into the source view
+    # the marked passage is scrolled into the source view, which is in sight and has the focus
     box = page.locator("#ra-source-view .ra-source-text").bounding_box()
     mark = page.locator("#ra-source-view mark").first.bounding_box()
     assert box["y"] <= mark["y"] <= box["y"] + box["height"]
+    assert page.evaluate("() => document.activeElement.classList.contains('ra-source-text')")
+    assert 0 <= page.evaluate("() => document.querySelector('#ra-source-view .ra-source').getBoundingClientRect().top") < 900
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
 
     # "Godt svar": one line in the data folder's feedback.jsonl
@@ -456,6 +458,10 @@ def test_phone_width_sources_follow_the_answer(server, browser):
     assert phone.evaluate("() => { const l = document.querySelector('#ra-chat [role=log]');"
                           " return l.scrollHeight <= l.clientHeight + 2; }")
     phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
+    # choosing a source brings its original text into sight, below the cards
+    _open_place(phone, "1")
+    top = phone.evaluate("() => document.querySelector('#ra-source-view .ra-source').getBoundingClientRect().top")
+    assert 0 <= top < 844, top
     phone.context.close()
 
 

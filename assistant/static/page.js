@@ -53,6 +53,17 @@
       if (hit) box.scrollTop += hit.getBoundingClientRect().top - box.getBoundingClientRect().top - 48;
     }
   };
+  // a source chosen in the panel: its text comes into sight and takes the focus (keyboard and
+  // screen reader users land in the passage; on a phone the view stands below the cards)
+  window.raShowSource = () => {
+    window.raScrollToMark();
+    const box = document.querySelector('#ra-source-view .ra-source-text');
+    if (!box) return;
+    const view = box.closest('.ra-source') || box;
+    const r = view.getBoundingClientRect();
+    if (r.top < 0 || r.top > window.innerHeight - 80) view.scrollIntoView({ block: 'start' });
+    box.focus({ preventScroll: true });
+  };
   // after an answer: the newest question is in sight (the page scrolls, not the chat)
   window.raAfterAnswer = () => {
     setTimeout(() => {
