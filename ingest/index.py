@@ -25,7 +25,7 @@ COMPLETE_MARK = "meta.json"
 
 
 def passage_id(p: Passage) -> str:
-    return hashlib.sha1(f"{p.file}:{p.line_start}:{p.line_end}:{p.text}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{p.file}:{p.line_start}:{p.col_start}:{p.line_end}:{p.text}".encode()).hexdigest()[:16]
 
 
 def retrieval_text(p: Passage, manifest: Manifest) -> str:
@@ -119,7 +119,8 @@ def build_index(settings, progress: Progress | None = None) -> Path:
     store = ChromaVectorStore(chroma_collection=collection)
     nodes = [
         TextNode(id_=rec["id"], text=doc, embedding=vec.tolist(),
-                 metadata={"file": rec["file"], "voice": rec["voice"], "meeting": rec["meeting"]})
+                 metadata={"file": rec["file"], "voice": rec["voice"], "meeting": rec["meeting"],
+                           "recorded_in": rec["recorded_in"], "kind": rec["kind"]})
         for rec, doc, vec in zip(records, docs, vectors)
     ]
     for start in range(0, len(nodes), 500):
