@@ -15,7 +15,7 @@ from typing import Callable
 
 from .lexical import build_bm25
 from .manifest import Manifest, ManifestError, load_manifest
-from .passages import Passage
+from .passages import Passage, heading_like
 from .pipeline import build_passages
 
 log = logging.getLogger("rammeaftale.ingest")
@@ -32,7 +32,19 @@ def retrieval_text(p: Passage, manifest: Manifest) -> str:
     """What is embedded and indexed: who speaks and the heading as context, then the passage's
     own text (quoted alone)."""
     voice = manifest.voices.get(p.voice, {}).get("label", "")
-    return f"{voice}. {p.heading}: {p.text}"
+    return f"{voice}. {p.heading}: {p.text}" + "".join(f" ({a})" for a in aliases(p))
+
+
+def aliases(p: Passage) -> list[str]:
+    """Other titles of the same statement or list where it was recorded elsewhere ("Bord 3:
+    Prioriterede fokuspunkter" for the list first recorded as "Gruppe 3")."""
+    own = p.text.split("\n")[0]
+    out: list[str] = []
+    for place in p.also_in:
+        first = place["text"].split("\n")[0]
+        if first != own and heading_like(first) and first not in out:
+            out.append(first)
+    return out
 
 
 def read_corpus(corpus_dir: Path, manifest: Manifest) -> dict[str, str]:
