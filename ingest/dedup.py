@@ -51,17 +51,27 @@ def known_keys(passages: list[Passage]) -> list[tuple[str, Passage]]:
     return sorted(keyed, key=lambda kp: -len(kp[0]))
 
 
+def _words_key(text: str) -> str:
+    """match_key without bare numbers (004 keeps slide and column numbers inside its slides)."""
+    return " ".join(w for w in match_key(text).split() if not w.isdigit())
+
+
 def covered(text: str, known_shingles: set) -> bool:
-    """Whether text only re-orders statements already known (004's slides interleave table
-    columns differently from 001): most of its word triples stand in known passages."""
-    sh = _shingles(match_key(text))
+    """Whether text only re-orders statements and headings already known (004's slides
+    interleave table columns differently from 001): most of its word triples stand in known
+    passages."""
+    sh = _shingles(_words_key(text))
     return bool(sh) and len(sh & known_shingles) / len(sh) >= COVERED
 
 
-def shingles_of(passages: list[Passage]) -> set:
+def shingles_of(passages: list[Passage], headings: bool = True) -> set:
+    """Word triples of known passages (and of their headings' own parts)."""
     out: set = set()
     for p in passages:
-        out |= _shingles(match_key(p.text))
+        out |= _shingles(_words_key(p.text))
+        if headings:
+            for part in p.heading.split(" – "):
+                out |= _shingles(_words_key(part))
     return out
 
 
@@ -110,13 +120,44 @@ def group_near_duplicates(passages: list[Passage], rank: dict[str, int]) -> list
         for i in idx[1:]:
             places.append(passages[i].place())
             places.extend(passages[i].also_in)
-        seen = {(canonical.file, canonical.line_start, canonical.line_end)}
+        said_at(canonical, places)
+        seen = {_place_id(canonical.place())}
         canonical.also_in = []
-        for place in sorted(places, key=lambda p: (rank.get(p["file"], 99), p["line_start"])):
-            ident = (place["file"], place["line_start"], place["line_end"])
-            if ident not in seen:
+        for place in sorted(places, key=lambda p: (rank.get(p["file"], 99), p["line_start"], p.get("col_start", 0))):
+            ident = _place_id(place)
+            if ident not in seen and not any(_inside(place, other) for other in [canonical.place(), *places]
+                                             if other is not place and _place_id(other) != ident):
                 seen.add(ident)
                 canonical.also_in.append(place)
         groups.append(canonical)
     groups.sort(key=lambda p: (rank.get(p.file, 99), p.file, p.line_start))
     return groups
+
+
+def _place_id(place: dict) -> tuple:
+    return (place["file"], place["line_start"], place["line_end"], place.get("col_start", 0), place.get("col_end", 0))
+
+
+def _pos(line: int, col: int) -> tuple[int, int]:
+    return (line, col)
+
+
+def _inside(place: dict, other: dict) -> bool:
+    """Whether place lies within other (same file): a piece of a place already listed."""
+    if place["file"] != other["file"]:
+        return False
+    start, end = _pos(place["line_start"], place.get("col_start", 0)), _pos(place["line_end"], place.get("col_end", 0))
+    o_start, o_end = _pos(other["line_start"], other.get("col_start", 0)), _pos(other["line_end"], other.get("col_end", 0))
+    return o_start <= start and end <= o_end and (start, end) != (o_start, o_end)
+
+
+def said_at(canonical: Passage, places: list[dict]) -> None:
+    """Where a statement was made. A quoted box ("Brugerne siger") does not say; when the same
+    statement stands with the same voice in the write-up of a meeting, that meeting is named, for
+    the statement and for the places that did not say."""
+    if not canonical.meeting:
+        canonical.meeting = next((p["meeting"] for p in places
+                                  if p["meeting"] and p["voice"] == canonical.voice), "")
+    for p in places:
+        if not p["meeting"] and p["voice"] == canonical.voice:
+            p["meeting"] = canonical.meeting

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .lexical import build_bm25
 from .manifest import Manifest, ManifestError, load_manifest
-from .passages import Passage
+from .passages import Passage, heading_like
 from .pipeline import build_passages
 
 log = logging.getLogger("rammeaftale.ingest")
@@ -25,14 +25,26 @@ COMPLETE_MARK = "meta.json"
 
 
 def passage_id(p: Passage) -> str:
-    return hashlib.sha1(f"{p.file}:{p.line_start}:{p.line_end}:{p.text}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{p.file}:{p.line_start}:{p.col_start}:{p.line_end}:{p.text}".encode()).hexdigest()[:16]
 
 
 def retrieval_text(p: Passage, manifest: Manifest) -> str:
     """What is embedded and indexed: who speaks and the heading as context, then the passage's
     own text (quoted alone)."""
     voice = manifest.voices.get(p.voice, {}).get("label", "")
-    return f"{voice}. {p.heading}: {p.text}"
+    return f"{voice}. {p.heading}: {p.text}" + "".join(f" ({a})" for a in aliases(p))
+
+
+def aliases(p: Passage) -> list[str]:
+    """Other titles of the same statement or list where it was recorded elsewhere ("Bord 3:
+    Prioriterede fokuspunkter" for the list first recorded as "Gruppe 3")."""
+    own = p.text.split("\n")[0]
+    out: list[str] = []
+    for place in p.also_in:
+        first = place["text"].split("\n")[0]
+        if first != own and heading_like(first) and first not in out:
+            out.append(first)
+    return out
 
 
 def read_corpus(corpus_dir: Path, manifest: Manifest) -> dict[str, str]:
@@ -119,7 +131,8 @@ def build_index(settings, progress: Progress | None = None) -> Path:
     store = ChromaVectorStore(chroma_collection=collection)
     nodes = [
         TextNode(id_=rec["id"], text=doc, embedding=vec.tolist(),
-                 metadata={"file": rec["file"], "voice": rec["voice"], "meeting": rec["meeting"]})
+                 metadata={"file": rec["file"], "voice": rec["voice"], "meeting": rec["meeting"],
+                           "recorded_in": rec["recorded_in"], "kind": rec["kind"]})
         for rec, doc, vec in zip(records, docs, vectors)
     ]
     for start in range(0, len(nodes), 500):

@@ -30,6 +30,7 @@ class SectionSpec:
     meeting: str = ""
     voice: str = ""
     exclude: bool = False
+    additions: str = ""  # voice of the text in parentheses: the organisers' own additions
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ class Manifest:
     meetings: dict[str, Meeting]
     voices: dict[str, dict]
     voice_boxes: tuple[tuple[str, str], ...] = field(default=())
+    templates: tuple = ()  # passages.Template: tables' column headers and template text
+    notes: tuple = ()  # passages.Note: stretches of another voice inside a section
+
+    @property
+    def layout(self):
+        from .passages import Layout
+        return Layout(self.voice_boxes, self.templates, self.notes)
 
     def file(self, name: str) -> FileEntry:
         for entry in self.files:
@@ -101,7 +109,19 @@ def load_manifest(corpus_dir: Path) -> Manifest:
             layout=f.get("layout", "lines"), sections=sections,
             skips=tuple(SkipSpec(**s) for s in f.get("skips", [])),
         ))
-        if files[-1].layout not in ("lines", "slides"):
+        if files[-1].layout not in ("lines", "slides", "markdown"):
             raise ManifestError(f"{f['name']}: unknown layout {files[-1].layout!r}")
     boxes = tuple((b["marker"], b["voice"]) for b in data.get("voice_boxes", []))
-    return Manifest(files=tuple(files), meetings=meetings, voices=voices, voice_boxes=boxes)
+    from .passages import Note, Template
+    layout = data.get("layout", {})
+    try:
+        templates = tuple(Template(t["text"], bool(t.get("table", False)), tuple(t.get("columns", ())),
+                                   int(t.get("column_gap", 3))) for t in layout.get("templates", []))
+        notes = tuple(Note(n["start"], n["end"], n["voice"]) for n in data.get("notes", []))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ManifestError(f"{path}: bad [layout] or [[notes]] entry: {exc}") from exc
+    for n in notes:
+        if n.voice not in voices:
+            raise ManifestError(f"{path}: note {n.start!r} names unknown voice {n.voice!r}")
+    return Manifest(files=tuple(files), meetings=meetings, voices=voices, voice_boxes=boxes,
+                    templates=templates, notes=notes)

@@ -15,6 +15,7 @@ class Section:
     meeting: str
     voice: str
     exclude: bool
+    additions: str = ""  # voice of text in parentheses (the organisers marked their additions)
 
 
 def _find(lines: list[str], marker: str, after: int) -> int | None:
@@ -42,7 +43,8 @@ def resolve_sections(entry: FileEntry, lines: list[str]) -> list[Section]:
     sections = []
     for k, (spec, idx) in enumerate(zip(entry.sections, starts)):
         end = starts[k + 1] - 1 if k + 1 < len(starts) else len(lines) - 1
-        sections.append(Section(idx + 1, end + 1, spec.heading, spec.meeting, spec.voice, spec.exclude))
+        sections.append(Section(idx + 1, end + 1, spec.heading, spec.meeting, spec.voice, spec.exclude,
+                                spec.additions))
     return sections
 
 

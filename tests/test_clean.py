@@ -2,7 +2,7 @@
 from ingest.clean import display_text, is_noise, match_key, split_sentences
 from ingest.dedup import align, group_near_duplicates, known_keys
 from ingest.manifest import FileEntry, ManifestError, SectionSpec, SkipSpec
-from ingest.passages import Block, Passage, line_blocks, slide_blocks
+from ingest.passages import Block, Layout, Note, Passage, Template, line_blocks, passages_from, slide_blocks
 from ingest.sections import Section, resolve_sections, resolve_skips
 
 import pytest
@@ -52,6 +52,7 @@ ENTRY = FileEntry(name="x.txt", title="", kind="", date="", place="", source="",
                   sections=(SectionSpec(marker="Opsamling", heading="H", meeting="m", voice="organisers"),),
                   skips=(SkipSpec(start="Drøft ved bordene", end="Spørgsmål fra sliden?"),))
 BOXES = (("Brugerne siger", "users"),)
+LAYOUT = Layout(boxes=BOXES)
 
 
 def test_sections_and_skips_are_found_by_marker_lines():
@@ -68,22 +69,62 @@ def test_missing_marker_names_file_and_marker():
 
 def test_line_blocks_rejoin_interleaved_sentence_and_label_voice_boxes():
     section = resolve_sections(ENTRY, LINES)[0]
-    blocks = line_blocks("x.txt", LINES, section, resolve_skips(ENTRY, LINES), BOXES)
-    texts = [(display_text(b.raw), b.voice, b.lines[0], b.lines[-1]) for b in blocks]
-    # the heading travels with its content; the interleaved slide text (lines 4-5) is left out
-    assert ("Opsamling Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med "
-            "reference til det seneste udviklingstiltag.", "organisers", 1, 6) in texts
-    assert ("Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", 9, 9) in texts
+    blocks = line_blocks("x.txt", LINES, section, resolve_skips(ENTRY, LINES), LAYOUT)
+    texts = [(display_text(b.raw), b.voice, b.lines[0], b.lines[-1], b.meeting, b.recorded_in) for b in blocks]
+    # the heading is context, not text; the interleaved slide text (lines 4-5) is left out
+    assert ("Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med "
+            "reference til det seneste udviklingstiltag.", "organisers", 3, 6, "m", "m") in texts
+    assert all(b.heading == "H – Opsamling" for b in blocks if b.voice == "organisers" and b.lines[0] == 3)
+    # a quoted box has the group's voice; where it was said is not known from the box itself
+    assert ("Vi ønsker fokus på overgange mellem myndighed og tilbud", "users", 9, 9, "", "m") in texts
     # four blank lines end the box: the next paragraph is the section's own voice again
     assert texts[-1][1] == "organisers"
 
 
-def test_slide_blocks_cut_at_voice_boxes():
+def test_slide_blocks_cut_at_voice_boxes_and_keep_columns():
     lines = ["Fokus Tekst om noget. Brugerne siger Vi ønsker dialog Fagpersonerne siger Det fungerer"]
     section = Section(1, 1, "H", "m", "organisers", False)
-    blocks = slide_blocks("y.txt", lines, section, set(), BOXES + (("Fagpersonerne siger", "professionals"),))
+    layout = Layout(boxes=BOXES + (("Fagpersonerne siger", "professionals"),))
+    blocks = slide_blocks("y.txt", lines, section, set(), layout)
     assert [(b.raw.strip(), b.voice) for b in blocks] == [
         ("Fokus Tekst om noget.", "organisers"), ("Vi ønsker dialog", "users"), ("Det fungerer", "professionals")]
+    p = passages_from(blocks[1])[0]
+    assert lines[0][p.col_start:p.col_end] == "Vi ønsker dialog"
+
+
+def test_a_table_slide_is_one_passage_without_its_template_text():
+    lines = ["Bord 2: Prioriteret fokuspunkt", "SKABELON DET ER VIGTIGT, FORDI…", "", "1 2", "",
+             "Bedre overgange", "", "• Fordi borgerne mærker det", "", "• Færre brud i forløbet", ""]
+    section = Section(1, len(lines), "H", "m", "politicians", False)
+    layout = Layout(templates=(Template("SKABELON DET ER VIGTIGT, FORDI", table=True),))
+    [p] = [p for b in line_blocks("z.txt", lines, section, set(), layout) for p in passages_from(b)]
+    assert p.kind == "table" and p.text.split("\n") == [
+        "Bord 2: Prioriteret fokuspunkt", "Bedre overgange", "Fordi borgerne mærker det", "Færre brud i forløbet"]
+    assert (p.line_start, p.col_start, p.line_end, p.col_end) == (1, 0, 10, len(lines[9]))
+
+
+def test_a_heading_is_context_and_never_glued_to_the_bullet_before_it():
+    lines = ["Temaer", "", "• De tomme pladsers tyranni – bliver meget individuelt", "", " ", "",
+             "3. OVERGANGE", "", "• Rammeaftalerne skal støtte overgange", "", "• Styrkelse af overgang fra barn til voksen"]
+    section = Section(1, len(lines), "H", "m", "professionals", False)
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
+    first = next(p for p in passages if "tyranni" in p.text)
+    assert "OVERGANGE" not in first.text
+    rest = next(p for p in passages if "støtte overgange" in p.text)
+    assert "tyranni" not in rest.text and "3. OVERGANGE" in (rest.text + rest.heading)
+
+
+def test_parentheses_marked_as_additions_are_the_organisers():
+    lines = ["Opsamling", "", "Opsamlingen her er en afskrivning. Det tilføjede står i (parentes)", "",
+             "\u2022 Fælles evaluering af indsatser. (For at få bedre viden om hvad der virker.)"]
+    section = Section(1, len(lines), "H", "m", "users", False, additions="organisers")
+    layout = Layout(notes=(Note("Opsamlingen her er en afskrivning", "(parentes)", "organisers"),))
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), layout) for p in passages_from(b)]
+    note = next(p for p in passages if p.text.startswith("Opsamlingen"))
+    card = next(p for p in passages if p.text.startswith("Fælles"))
+    assert note.voice == "organisers" and note.text.endswith("(parentes)")
+    assert card.voice == "users" and card.text == "Fælles evaluering af indsatser."
+    assert card.additions == [{"text": "For at få bedre viden om hvad der virker.", "voice": "organisers"}]
 
 
 def test_align_finds_known_statement_in_a_slide_and_leaves_the_rest():

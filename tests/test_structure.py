@@ -1,0 +1,184 @@
+"""The documents' structure on the real corpus: tables, counted lists, columns, programmes and
+the enquête come back as whole passages; no passage is a heading, a template or a glued scrap;
+each passage says who said it, where it was said and where it is recorded; every passage and
+place can be marked by exact lines and columns. Pure ingest (no model), so these run fast."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+
+import pytest
+
+from ingest.audit import audit
+from ingest.clean import display_text, match_key
+from ingest.index import read_corpus
+from ingest.manifest import load_manifest
+from ingest.pipeline import build_passages
+
+from .conftest import CORPUS
+
+FILE_001 = "001_44dd6fc1c6d66593.txt"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    manifest = load_manifest(CORPUS)
+    texts = read_corpus(CORPUS, manifest)
+    return manifest, texts, [asdict(p) for p in build_passages(manifest, texts)]
+
+
+def _places(records):
+    for r in records:
+        yield r
+        yield from r["also_in"]
+
+
+def _marked(texts: dict, place: dict) -> str:
+    """The original text between (line_start, col_start) and (line_end, col_end)."""
+    lines = texts[place["file"]].split("\n")
+    a, b = place["line_start"], place["line_end"]
+    if a == b:
+        return lines[a - 1][place["col_start"]:place["col_end"]]
+    return "\n".join([lines[a - 1][place["col_start"]:], *lines[a:b - 1], lines[b - 1][:place["col_end"]]])
+
+
+def _holds(marked: str, text: str) -> bool:
+    """Whether the marked original holds the text: it starts with the text's first word, ends
+    with its last, and has all its words in order (interleaved slide text may stand between)."""
+    want, have = match_key(text).split(), match_key(display_text(marked)).split()
+    if not want or not have or have[0] != want[0] or have[-1] != want[-1]:
+        return False
+    it = iter(have)
+    return all(w in it for w in want)
+
+
+def test_every_passage_and_place_is_marked_exactly_by_lines_and_columns(corpus):
+    manifest, texts, records = corpus
+    files = {p["file"] for p in _places(records)}
+    assert files == {e.name for e in manifest.files}  # all five files
+    for p in _places(records):
+        assert 0 <= p["col_start"] and p["col_end"] > 0, p
+        assert _holds(_marked(texts, p), p["text"]), (p["file"], p["line_start"], p["col_start"], p["text"][:80])
+
+
+def test_a_statement_inside_a_long_004_slide_is_marked_without_the_rest_of_the_slide(corpus):
+    _, texts, records = corpus
+    slide_places = [p for p in _places(records) if p["file"].startswith("004")]
+    lines = texts["004_5feb06474a4bded0.txt"].split("\n")
+    inner = [p for p in slide_places if len(lines[p["line_start"] - 1]) > 1500
+             and p["col_end"] - p["col_start"] < 400]
+    assert len(inner) >= 20
+    for p in inner:
+        assert len(_marked(texts, p)) < len(lines[p["line_start"] - 1]) / 2
+
+
+def test_each_place_is_listed_once(corpus):
+    _, _, records = corpus
+    for r in records:
+        ids = [(p["file"], p["line_start"], p["line_end"], p["col_start"], p["col_end"]) for p in r["also_in"]]
+        own = (r["file"], r["line_start"], r["line_end"], r["col_start"], r["col_end"])
+        assert len(ids) == len(set(ids)) and own not in ids, r["text"][:60]
+
+
+@pytest.mark.parametrize("table", [1, 3, 4, 5, 6, 7, 8, 9, 10])
+def test_each_bord_table_is_one_passage_with_its_content(corpus, table):
+    manifest, _, records = corpus
+    found = [r for r in records if r["kind"] == "table" and r["text"].startswith(f"Bord {table}: Prioriteret fokuspunkt")]
+    assert len(found) == 1
+    t = found[0]
+    items = t["text"].split("\n")
+    assert len(items) >= 4  # the focus point and what it is important for / achieves
+    assert t["voice"] == "politicians" and t["meeting"] == "politikermoede_2017"
+    for template in manifest.templates:
+        assert match_key(template.text) not in match_key(t["text"])
+
+
+@pytest.mark.parametrize("table", [1, 3, 4, 5, 6, 7, 8, 9, 10])
+def test_each_table_list_of_prioritised_focus_points_is_one_passage(corpus, table):
+    _, _, records = corpus
+    # canonical, or a place of the same list recorded first as "Gruppe N"
+    lists = [p for p in _places(records) if p["text"].startswith(f"Bord {table}: Prioriterede fokuspunkter\n1. ")]
+    assert len(lists) == 1
+    assert "\n2. " in lists[0]["text"] or table in (4, 10)  # Bord 4 and 10 named one point
+    if table == 1:
+        assert "Formel sikring af brugerinddragelse" in lists[0]["text"] and "Driftsikkerhed" in lists[0]["text"]
+
+
+def test_votes_across_the_tables_come_with_their_counts(corpus):
+    _, _, records = corpus
+    counts = ["Samarbejdsmodeller (8)", "Åbenhed/gennemsigtighed (5)", "Brugerinddragelse (4)",
+              "Vidensdeling (3)", "Specialiserede tilbud (3)", "Rejsehold (2)"]
+    found = [r for r in records if all(c in r["text"] for c in counts)]
+    assert len(found) == 1
+    assert found[0]["text"].startswith("Prioriterede fokuspunkter talt sammen på tværs af bordene")
+
+
+def test_vision_columns_know_their_vision_and_side(corpus):
+    _, _, records = corpus
+    cols = [r for r in records if r["kind"] == "table_column"]
+    assert len(cols) >= 6
+    ulempe = next(r for r in cols if "Driftsøkonomierne kan blive for små i klyngen" in r["text"])
+    assert "Ulemper ved scenariet" in ulempe["heading"] and "Tættere klyngesamarbejde" in ulempe["heading"]
+    fordel = next(r for r in cols if "Godt for de små kommuner" in r["text"])
+    assert "Fordele ved scenariet" in fordel["heading"] and "Driftsøkonomierne" not in fordel["text"]
+    question = next(r for r in cols if "Hvorfor skal der være en selvforsyning på 95%?" in r["text"])
+    assert "Hvad skal vi undersøge" in question["heading"] and "selvforsyning" in question["heading"]
+
+
+def test_programme_is_kept_whole_and_item_by_item(corpus):
+    _, _, records = corpus
+    whole = [r for r in records if r["kind"] == "programme" and "09.30 Velkommen" in r["text"]]
+    assert whole and "12.30 Frokost" in whole[0]["text"] and "11.00 Kaffe/The" in whole[0]["text"]
+    item = next(r for r in records if r["kind"] == "programme_item" and r["text"].startswith("12.15"))
+    assert "Implement" in item["text"] and "Knud Erik Hansen" in item["text"]
+
+
+def test_the_enquete_challenges_are_one_passage(corpus):
+    _, _, records = corpus
+    challenges = ["BUDGETSIKKERHED", "NY FAGLIG TILGANG", "DIALOG", "SAMMENHÆNG", "TILBUDSVIFTE"]
+    found = [r for r in records if r["file"].startswith("003") and all(c in r["text"] for c in challenges)]
+    assert len(found) == 1 and "At sikre budgetsikkerhed" in found[0]["text"]
+
+
+def test_no_passage_is_a_heading_template_or_glued_scrap(corpus):
+    manifest, texts, records = corpus
+    found = audit(records, manifest, texts)
+    for kind in ("template", "heading_only", "glued", "mid_sentence"):
+        assert found[kind] == [], (kind, [(r["file"], r["line_start"], r["text"][:60]) for r in found[kind]])
+
+
+def test_the_end_of_a_bullet_is_not_glued_to_the_next_slides_heading(corpus):
+    _, _, records = corpus
+    tyranni = next(r for r in records if r["text"].startswith("De tomme pladsers tyranni"))
+    assert "OVERGANGE" not in tyranni["text"]
+    overgange = next(r for r in records if "Rammeaftalerne skal støtte overgange" in r["text"])
+    assert "tyranni" not in overgange["text"]
+
+
+def test_the_papkort_note_is_the_organisers(corpus):
+    _, _, records = corpus
+    notes = [p for p in _places(records) if p["text"].startswith("Opsamlingen på dette punkt er en afskrivning")]
+    assert notes and all(p["voice"] == "organisers" for p in notes)
+
+
+def test_text_the_organisers_added_in_parentheses_is_theirs_not_the_users(corpus):
+    _, _, records = corpus
+    card = next(r for r in records if r["text"].startswith("Fælles evaluering af udvalgte temaer/indsatser"))
+    assert card["voice"] == "users" and "For at få en bedre viden" not in card["text"]
+    assert card["additions"] == [{"text": "For at få en bedre viden om hvilke sociale indsatser der virker.",
+                                  "voice": "organisers"}]
+    for p in _places(records):  # nowhere quoted as a users' statement of its own
+        if p["voice"] == "users":
+            assert not p["text"].lstrip("(").startswith("For at få en bedre viden"), p
+
+
+def test_a_brugerne_siger_statement_is_not_presented_as_said_at_the_7_april_meeting(corpus):
+    _, _, records = corpus
+    boxed = [r for r in records if r["heading"].endswith("Brugerne siger")]
+    assert len(boxed) >= 5
+    for r in boxed:
+        assert r["voice"] == "users" and r["recorded_in"] == "politikermoede_2017"
+        assert r["meeting"] != "politikermoede_2017", r["text"][:60]
+    # where the same statement stands in the minutes of the meeting where it was said, it is named
+    said = [r for r in records if r["heading"].endswith("Fagpersonerne siger") and r["meeting"]]
+    assert said and all(r["meeting"] == "fagpersoner_2017" for r in said)
