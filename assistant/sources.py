@@ -131,6 +131,8 @@ def citation_card(c: dict, titles: dict[str, str] | None = None, maybe: bool = F
     voice_text = str(c.get("voice_label") or c.get("voice") or "")
     if voice_text and rest.startswith(voice_text + " – "):
         rest = rest[len(voice_text) + 3:]
+    elif voice_text and rest == voice_text:  # neither meeting nor material known: the pill says it
+        rest = ""
     rest_html = f"<span class='ra-sr'> – </span><span class='ra-who'>{_e(rest)}</span>" if rest else ""
     file_title = titles.get(c.get("file", ""), "")
     lines = _lines_label(c.get("line_start"), c.get("line_end"))

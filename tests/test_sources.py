@@ -224,3 +224,10 @@ def test_a_whole_document_has_nothing_marked():
     assert "<mark>" not in html and "ra-hit" not in html
     assert html.count("class='ra-line'") == len(_lines(FILE))
     assert MSG_NOT_ALLOWED.split(":")[0] in document_view(CORPUS, "../pyproject.toml")
+
+
+def test_a_card_names_the_voice_once():
+    html = citation_card({"n": 1, "voice": "users", "voice_label": "Brugere", "meeting": "", "file": FILE,
+                          "line_start": 1, "line_end": 1, "quote": "q"})
+    heading = re.search(r"<h3[^>]*>(.*?)</h3>", html).group(1)
+    assert re.sub(r"<[^>]+>", "", heading).count("Brugere") == 1
