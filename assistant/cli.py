@@ -56,27 +56,9 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def _say_report(report, verb: str) -> None:
-    for a in report.added:
-        print(f"Tilføjet: {a.source_name} -> {a.name} «{a.title}» ({a.format}"
-              + (f", {a.pages} sider" if a.pages else "") + ")")
-        print(f"  {a.passages} nye passager; {len(a.recorded_elsewhere)} udsagn var allerede "
-              "registreret i andre dokumenter" + (":" if a.recorded_elsewhere else "."))
-        for place in a.recorded_elsewhere[:5]:
-            text = place["text"] if len(place["text"]) <= 80 else place["text"][:79] + "…"
-            print(f"    linje {place['line_start']}-{place['line_end']} = {place['file']}, linje "
-                  f"{place['other_line_start']}-{place['other_line_end']}: «{text}»")
-        if len(a.recorded_elsewhere) > 5:
-            print(f"    … og {len(a.recorded_elsewhere) - 5} til")
-        if a.original:
-            print(f"  Originalen er gemt som corpus/{a.original}")
-    for name in report.removed:
-        print(f"Fjernet: {name} (teksten og originalen er flyttet til corpus/removed/)")
-    if report.meeting:
-        kind = "nyt møde" if report.meeting["new"] else "møde"
-        print(f"  {kind.capitalize()}: {report.meeting['title']} (id {report.meeting['id']})")
-    print(f"Indekset er {verb}: {report.total_passages} passager i alt, {report.embedded} nye "
-          f"vektorer beregnet, {report.seconds} s.")
+def _say_report(report) -> None:
+    from ingest.documents import describe
+    print("\n".join(describe(report)))
 
 
 def cmd_add(args) -> int:
@@ -91,7 +73,7 @@ def cmd_add(args) -> int:
     except DocumentError as exc:
         print(f"Intet tilføjet: {exc} Manifestet og indekset er uændrede.", file=sys.stderr)
         return 2
-    _say_report(report, "opdateret")
+    _say_report(report)
     return 0
 
 
@@ -104,7 +86,7 @@ def cmd_remove(args) -> int:
     except DocumentError as exc:
         print(f"Intet fjernet: {exc} Manifestet og indekset er uændrede.", file=sys.stderr)
         return 2
-    _say_report(report, "opdateret")
+    _say_report(report)
     return 0
 
 

@@ -570,6 +570,10 @@ def build_app(assistant=None, settings: Settings | None = None,
                         view = gr.HTML("", elem_id="ra-source-view")
             with gr.Tab("Overblik", id="overview"):
                 gr.HTML(overview_html(manifest), elem_id="ra-overview")
+            if settings.auth:  # adding documents only behind the login (assistant/ui_documents.py)
+                from .ui_documents import documents_tab
+                with gr.Tab("Dokumenter", id="documents"):
+                    documents_tab(settings, titles, allowed)
 
         outputs = [chatbot, question, state, cards, place, view]
         inputs = [question, state, voices, meetings]
@@ -647,12 +651,15 @@ def queue_options() -> dict:
 
 
 def launch_options(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> dict:
+    from .ui_documents import upload_limit
     return dict(server_name=host, server_port=port, auth=parse_auth(settings.auth),
                 auth_message="Log ind for at bruge Rammeaftale-assistenten.", share=False,
                 css=CSS, theme=theme(), ssr_mode=False,
                 footer_links=["api"], show_error=False, quiet=False, i18n=gr.I18n(en=DANISH, da=DANISH),
                 js="() => { document.documentElement.lang = 'da'; }",
-                max_file_size=0)  # no uploads: Gradio's upload route would otherwise take any size
+                # no uploads without a login (Gradio's upload route would take any size); with
+                # one, documents up to readers.MAX_BYTES for the Dokumenter tab
+                max_file_size=upload_limit(settings))
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860, assistant=None, settings: Settings | None = None):

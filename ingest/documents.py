@@ -26,7 +26,7 @@ import tomlkit
 
 from .clean import strip_bullet
 from .manifest import DEFAULT_VOICE, ManifestError, load_manifest
-from .readers import ReadError, read_document
+from .readers import ReadError, normalise, read_document
 
 log = logging.getLogger("rammeaftale.ingest")
 
@@ -154,14 +154,20 @@ def _aot(doc, key: str):
 
 
 def _corpus_texts(corpus_dir: Path) -> dict[str, str]:
-    """sha1 of each text file at the top of the corpus folder -> its name."""
+    """Hashes of what the corpus already holds -> the file holding it: each text file at the top
+    of the corpus folder (as it is and as readers.normalise makes it) and each kept original."""
     out = {}
     for p in corpus_dir.iterdir():
         if p.is_file() and p.suffix.lower() in (".txt", ".md"):
             try:
-                out[_text_hash(p.read_text(encoding="utf-8"))] = p.name
+                text = p.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
+            out[_text_hash(text)] = out[_text_hash(normalise(text))] = p.name
+    if (corpus_dir / ORIGINALS).is_dir():
+        for p in (corpus_dir / ORIGINALS).iterdir():
+            if p.is_file():
+                out[hashlib.sha1(p.read_bytes()).hexdigest()] = f"{ORIGINALS}/{p.name}"
     return out
 
 
@@ -220,9 +226,9 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
                 planned.append((entry, None, path))
             else:
                 text_hash = _text_hash(document.text)
-                if text_hash in existing:
-                    raise DocumentError(f"«{path.name}» findes allerede i korpusset (samme tekst som "
-                                        f"{existing[text_hash]}).")
+                same = existing.get(text_hash) or existing.get(hashlib.sha1(path.read_bytes()).hexdigest())
+                if same:
+                    raise DocumentError(f"«{path.name}» findes allerede i korpusset (samme indhold som {same}).")
                 name = f"{number:03d}_{text_hash[:16]}.txt"
                 original = f"{ORIGINALS}/{number:03d}_{_safe_name(path.name)}"
                 number += 1
@@ -275,8 +281,9 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
 
         created: list[Path] = []
         try:
-            if any(e.original for e, _, _ in planned):
-                (corpus_dir / ORIGINALS).mkdir(exist_ok=True)
+            if any(e.original for e, _, _ in planned) and not (corpus_dir / ORIGINALS).is_dir():
+                (corpus_dir / ORIGINALS).mkdir()
+                created.append(corpus_dir / ORIGINALS)
             for entry, text, path in planned:
                 if text is None:
                     continue
@@ -300,8 +307,11 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
             folder = build_index(settings, progress=_tracking(report, progress), check=check)
         except BaseException as exc:
             _write_atomic(manifest_path, before)
-            for p in created:
-                p.unlink(missing_ok=True)
+            for p in reversed(created):
+                if p.is_dir():
+                    p.rmdir()
+                else:
+                    p.unlink(missing_ok=True)
             log.warning("adding %s failed, manifest restored: %s", [str(p) for p in paths], exc)
             if isinstance(exc, DocumentError):
                 raise
@@ -407,9 +417,10 @@ def remove_document(settings, name: str, progress=None) -> Report:
         else:
             text_name = wanted
         moves.insert(0, (corpus_dir / text_name, corpus_dir / REMOVED / text_name))
-        after = tomlkit.dumps(doc)
+        after = tomlkit.dumps(doc).rstrip("\n") + "\n"  # no blank line left where the entry was
         report = Report(removed=[text_name])
         done: list[tuple[Path, Path]] = []
+        made = not (corpus_dir / REMOVED).is_dir()
         try:
             (corpus_dir / REMOVED).mkdir(exist_ok=True)
             for src, dst in moves:
@@ -422,6 +433,8 @@ def remove_document(settings, name: str, progress=None) -> Report:
             _write_atomic(manifest_path, before)
             for src, dst in reversed(done):
                 os.replace(dst, src)
+            if made and not any((corpus_dir / REMOVED).iterdir()):
+                (corpus_dir / REMOVED).rmdir()
             log.warning("removing %s failed, manifest restored: %s", text_name, exc)
             if isinstance(exc, Exception):
                 raise DocumentError(f"Dokumentet kunne ikke fjernes ({type(exc).__name__}: {exc}).") from exc
@@ -429,6 +442,38 @@ def remove_document(settings, name: str, progress=None) -> Report:
         _finish(report, folder, started)
         log.info("removed %s", text_name)
         return report
+
+
+# -- telling -------------------------------------------------------------------------------
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def describe(report: Report, examples: int = 5) -> list[str]:
+    """What an add or remove did, in Danish lines (the CLI prints them, the page shows them)."""
+    out = []
+    for a in report.added:
+        out.append(f"Tilføjet: {a.source_name} -> {a.name} «{a.title}» ({a.format}"
+                   + (f", {_n(a.pages, 'side', 'sider')}" if a.pages else "") + ")")
+        out.append(f"  {_n(a.passages, 'ny passage', 'nye passager')}; "
+                   f"{_n(len(a.recorded_elsewhere), 'udsagn', 'udsagn')} var allerede registreret i andre "
+                   "dokumenter" + (":" if a.recorded_elsewhere else "."))
+        for place in a.recorded_elsewhere[:examples]:
+            text = place["text"] if len(place["text"]) <= 80 else place["text"][:79] + "…"
+            out.append(f"    linje {place['line_start']}-{place['line_end']} = {place['file']}, linje "
+                       f"{place['other_line_start']}-{place['other_line_end']}: «{text}»")
+        if len(a.recorded_elsewhere) > examples:
+            out.append(f"    … og {len(a.recorded_elsewhere) - examples} til")
+        if a.original:
+            out.append(f"  Originalen er gemt som corpus/{a.original}")
+    for name in report.removed:
+        out.append(f"Fjernet: {name} (teksten og originalen er flyttet til corpus/{REMOVED}/)")
+    if report.meeting:
+        kind = "Nyt møde" if report.meeting["new"] else "Møde"
+        out.append(f"  {kind}: {report.meeting['title']} (id {report.meeting['id']})")
+    out.append(f"Indekset er opdateret: {_n(report.total_passages, 'passage', 'passager')} i alt, "
+               f"{_n(report.embedded, 'ny vektor', 'nye vektorer')} beregnet, {report.seconds} s.")
+    return out
 
 
 # -- listing ---------------------------------------------------------------------------------
