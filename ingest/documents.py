@@ -88,7 +88,7 @@ def meeting_slug(title: str, date: str, taken: set[str]) -> str:
     for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
         base = base.replace(a, b)
     base = re.sub(r"[^a-z0-9]+", "_", base).strip("_")[:40].strip("_") or "moede"
-    if date:
+    if date and not base.endswith(date[:4]):
         base += "_" + date[:4]
     slug, n = base, 2
     while slug in taken:
@@ -260,7 +260,9 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
                         docs.extend(a.name for a in report.added)
             report.meeting = {"id": meeting, "title": manifest.meetings[meeting].title, "new": False}
         if voice == DEFAULT_VOICE["id"] and not any(v.get("id") == voice for v in doc.get("voices", [])):
-            _aot(doc, "voices").append(_table(**{k: DEFAULT_VOICE[k] for k in ("id", "label", "description")}))
+            v = _table(**{k: DEFAULT_VOICE[k] for k in ("id", "label", "description")})
+            v.add(tomlkit.nl())
+            _aot(doc, "voices").append(v)
         rank = max((f.rank for f in manifest.files if f.name not in manifest.loose), default=0) + 1
         for (entry, text, path) in planned:
             f = _table(name=entry.name, title=entry.title, kind=kind or "dokument", date=date,
