@@ -219,9 +219,13 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
             except ReadError as exc:
                 raise DocumentError(str(exc)) from exc
             if in_place:  # a loose file already in the corpus folder: given metadata, left as it is
-                if path.suffix.lower() not in (".txt", ".md"):
-                    raise DocumentError(f"«{path.name}» ligger i korpusmappen, men kun tekstfiler kan stå dér.")
-                text_hash = _text_hash(path.read_text(encoding="utf-8"))
+                try:
+                    if path.suffix.lower() not in (".txt", ".md"):
+                        raise ValueError
+                    text_hash = _text_hash(path.read_text(encoding="utf-8"))
+                except (ValueError, OSError):  # UnicodeDecodeError is a ValueError
+                    raise DocumentError(f"«{path.name}» ligger i korpusmappen, men er ikke en UTF-8-tekstfil. "
+                                        "Flyt den ud af mappen og tilføj den derfra.") from None
                 entry = Added(path.name, "", path.name, title or document.title, document.format, 0)
                 planned.append((entry, None, path))
             else:

@@ -127,14 +127,24 @@ def load_manifest(corpus_dir: Path) -> Manifest:
 def loose_files(corpus_dir: Path, named: set[str]) -> list[str]:
     """Text files in the corpus folder (not its subfolders) that the manifest does not name.
     Each is logged once per process, by name: nothing in the folder is skipped silently."""
-    out = sorted(p.name for p in corpus_dir.iterdir()
-                 if p.is_file() and p.suffix.lower() in LOOSE_SUFFIXES and p.name not in named
-                 and not p.name.startswith("."))
-    for name in out:
-        if name not in _warned:
-            _warned.add(name)
+    out = []
+    for p in sorted(corpus_dir.iterdir()):
+        if not (p.is_file() and p.suffix.lower() in LOOSE_SUFFIXES and p.name not in named
+                and not p.name.startswith(".")):
+            continue
+        try:
+            p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            if p.name not in _warned:
+                _warned.add(p.name)
+                log.warning("%s has no entry in manifest.toml and cannot be read as UTF-8 text (%s): "
+                            "NOT indexed; add it with `rammeaftale add`", p.name, exc)
+            continue
+        out.append(p.name)
+        if p.name not in _warned:
+            _warned.add(p.name)
             log.warning("%s has no entry in manifest.toml: indexed with voice %r, no meeting "
-                        "(add it with `rammeaftale add` to give it metadata)", name, DEFAULT_VOICE["label"])
+                        "(add it with `rammeaftale add` to give it metadata)", p.name, DEFAULT_VOICE["label"])
     return out
 
 

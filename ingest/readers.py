@@ -47,13 +47,21 @@ def read_document(path: Path) -> Document:
         raise ReadError(f"«{path.name}» er tom (0 byte).")
     if size > MAX_BYTES:
         raise ReadError(f"«{path.name}» er for stor ({size // 1_000_000} MB; højst {MAX_BYTES // 1_000_000} MB).")
-    if suffix == ".pdf":
-        text, title, pages = _read_pdf(path)
-    elif suffix == ".docx":
-        text, title, pages = *_read_docx(path), 0
-    else:
-        text, pages = _read_plain(path), 0
-        title = _markdown_title(text) if suffix in (".md", ".markdown") else ""
+    try:
+        if suffix == ".pdf":
+            text, title, pages = _read_pdf(path)
+        elif suffix == ".docx":
+            text, title, pages = *_read_docx(path), 0
+        else:
+            text, pages = _read_plain(path), 0
+            title = _markdown_title(text) if suffix in (".md", ".markdown") else ""
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(f"«{path.name}» kan ikke læses ({exc.strerror or type(exc).__name__}).") from exc
+    except Exception as exc:  # a reader library failing on a damaged file
+        raise ReadError(f"«{path.name}» kan ikke læses som {FORMATS[suffix]}; filen er beskadiget "
+                        f"({type(exc).__name__}).") from exc
     text = normalise(text)
     if not text.strip():
         raise ReadError(f"«{path.name}» indeholder ingen tekst.")

@@ -231,11 +231,16 @@ def test_loose_text_file_is_indexed_with_default_metadata_and_a_warning(tmp_path
     name = f"loest_notat_{uuid.uuid4().hex[:6]}.txt"
     (corpus / name).write_text("Pårørende i Vordingborg kritiserede, at aflastningstilbuddet på Bøgely "
                                "kun har åbent i weekenderne.\n", encoding="utf-8")
+    windows = f"windows_{uuid.uuid4().hex[:6]}.txt"  # not UTF-8: told, not indexed, and no crash
+    (corpus / windows).write_bytes("Pårørende i Næstved ønskede flere aftentimer.\n".encode("cp1252"))
     settings = settings_factory(corpus_dir=corpus, data_dir=tmp_path / "data")
     with caplog.at_level("WARNING", logger="rammeaftale.ingest"):
         folder = build_index(settings)
-    assert any(name in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
-    records = [r for r in json.loads((folder / "passages.json").read_text(encoding="utf-8")) if r["file"] == name]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(name in w for w in warnings) and any(windows in w and "NOT indexed" in w for w in warnings)
+    all_records = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+    assert not any(r["file"] == windows for r in all_records)
+    records = [r for r in all_records if r["file"] == name]
     assert records and all(r["voice"] == "unspecified" and r["meeting"] == "" for r in records)
     result = Assistant(settings, build_if_missing=False).ask("hvad kritiserede de pårørende om aflastningstilbuddet på Bøgely?")
     c = cited(result, name)[0]
