@@ -74,6 +74,8 @@ def documents_tab(settings, titles: dict | None = None, allowed: set | None = No
     def on_add(path, title, date, meeting, new_title, place, voice, kind):
         if not path:
             return ("Vælg først en fil.", *[gr.update()] * 3)
+        if meeting == NEW_MEETING and not (new_title or "").strip():
+            return ("Skriv det nye mødes titel (eller vælg et eksisterende møde).", *[gr.update()] * 3)
         try:
             report = add_documents(
                 settings, [path], title=title or "", date=date or "",
