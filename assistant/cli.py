@@ -56,6 +56,40 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _say_report(report) -> None:
+    from ingest.documents import describe
+    print("\n".join(describe(report)))
+
+
+def cmd_add(args) -> int:
+    from ingest.documents import DocumentError, add_documents
+
+    from .config import Settings
+    try:
+        report = add_documents(Settings(), args.paths, title=args.title or "", date=args.date or "",
+                               meeting=args.meeting or "", new_meeting=args.new_meeting or "",
+                               place=args.place or "", voice=args.voice or "", kind=args.kind or "",
+                               progress=_progress_bar())
+    except DocumentError as exc:
+        print(f"Intet tilføjet: {exc} Manifestet og indekset er uændrede.", file=sys.stderr)
+        return 2
+    _say_report(report)
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from ingest.documents import DocumentError, remove_document
+
+    from .config import Settings
+    try:
+        report = remove_document(Settings(), args.file, progress=_progress_bar())
+    except DocumentError as exc:
+        print(f"Intet fjernet: {exc} Manifestet og indekset er uændrede.", file=sys.stderr)
+        return 2
+    _say_report(report)
+    return 0
+
+
 def format_answer(result: dict) -> str:
     lines = [result["answer"]]
     if result.get("notice"):
@@ -111,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build the index from corpus/")
     p.add_argument("--rebuild", action="store_true", help="build again even when an index exists")
     p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("add", help="add documents (PDF, Word, Markdown, text) to the corpus and the index")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--title", help="the document's title (default: from the document)")
+    p.add_argument("--date", help="YYYY-MM-DD")
+    p.add_argument("--meeting", help="id of an existing meeting in manifest.toml")
+    p.add_argument("--new-meeting", metavar="TITEL", help="create a new meeting with this title")
+    p.add_argument("--place", help="where (the new meeting's place)")
+    p.add_argument("--voice", help="who speaks (a voice id; default: ikke angivet)")
+    p.add_argument("--kind", help="kind of document, e.g. mødereferat")
+    p.set_defaults(func=cmd_add)
+    p = sub.add_parser("remove", help="take a document out of the corpus and the index")
+    p.add_argument("file", metavar="FILE", help="the corpus file name (or the original's name)")
+    p.set_defaults(func=cmd_remove)
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true")

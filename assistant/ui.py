@@ -235,6 +235,10 @@ def build_app(assistant=None, settings: Settings | None = None,
             with gr.Tab("Overblik", id="overview"):
                 overview = gr.HTML(overview_html(manifest, process), elem_id="ra-overview", js_on_load=CLICK_DOC)
                 doc_view = gr.HTML("", elem_id="ra-doc-view")
+            if settings.auth:  # adding documents only behind the login (assistant/ui_documents.py)
+                from .ui_documents import documents_tab
+                with gr.Tab("Dokumenter", id="documents"):
+                    documents_tab(settings, titles, allowed)
 
         parts = dict(chatbot=chatbot, question=question, state=state, cards=cards, view=view,
                      examples_box=examples_box, feedback_row=feedback_row, feedback_msg=feedback_msg,
@@ -397,12 +401,15 @@ def queue_options() -> dict:
 
 def launch_options(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> dict:
     """Arguments for demo.launch(). With RAMMEAFTALE_AUTH the login page is Danish (ui_login)."""
+    from .ui_documents import upload_limit
     auth = parse_auth(settings.auth)
     options = dict(server_name=host, server_port=port, auth=auth, auth_message=AUTH_MESSAGE, share=False,
                    css=static_text("page.css"), theme=theme(), ssr_mode=False,
                    footer_links=[], show_error=False, quiet=False, i18n=gr.I18n(en=DANISH, da=DANISH),
                    js=static_text("page.js"),
-                   max_file_size=0)  # no uploads: Gradio's upload route would otherwise take any size
+                   # no uploads without a login (Gradio's upload route would take any size); with
+                   # one, documents up to readers.MAX_BYTES for the Dokumenter tab
+                   max_file_size=upload_limit(settings))
     if auth:
         options["app_kwargs"] = {"middleware": login_middleware(AUTH_MESSAGE)}
     return options

@@ -83,8 +83,10 @@ def current_index(data_dir: Path) -> Path | None:
     return None
 
 
-def build_index(settings, progress: Progress | None = None) -> Path:
-    """Builds a complete index and swaps it in. Returns the new index folder."""
+def build_index(settings, progress: Progress | None = None,
+                check: Callable[[list[Passage]], None] | None = None) -> Path:
+    """Builds a complete index and swaps it in. Returns the new index folder. `check` sees the
+    passages before anything is written and may raise to stop the build (adding a document)."""
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -95,6 +97,8 @@ def build_index(settings, progress: Progress | None = None) -> Path:
     manifest = load_manifest(settings.corpus_dir)  # errors raise before anything is written
     texts = read_corpus(settings.corpus_dir, manifest)
     passages = build_passages(manifest, texts)
+    if check:
+        check(passages)
     say("passager", len(passages), len(passages))
 
     data_dir = Path(settings.data_dir)

@@ -1,9 +1,19 @@
 """Reads corpus/manifest.toml: the corpus's facts as data."""
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+log = logging.getLogger("rammeaftale.ingest")
+
+# A text file in the corpus folder that the manifest does not name is indexed with these.
+DEFAULT_VOICE = {"id": "unspecified", "label": "Ikke angivet",
+                 "description": "Materialet siger ikke, hvem der taler", "cues": []}
+LOOSE_SUFFIXES = (".txt", ".md")
+_warned: set[str] = set()
 
 
 class ManifestError(ValueError):
@@ -62,6 +72,7 @@ class Manifest:
     voice_boxes: tuple[tuple[str, str], ...] = field(default=())
     templates: tuple = ()  # passages.Template: tables' column headers and template text
     notes: tuple = ()  # passages.Note: stretches of another voice inside a section
+    loose: tuple[str, ...] = ()  # corpus files without a manifest entry (default metadata)
 
     @property
     def layout(self):
@@ -99,7 +110,7 @@ def load_manifest(corpus_dir: Path) -> Manifest:
         for s in sections:
             if s.exclude:
                 continue
-            if s.meeting not in meetings:
+            if s.meeting and s.meeting not in meetings:  # "": the material does not say
                 raise ManifestError(f"{f['name']}: section {s.marker!r} names unknown meeting {s.meeting!r}")
             if s.voice not in voices:
                 raise ManifestError(f"{f['name']}: section {s.marker!r} names unknown voice {s.voice!r}")
@@ -123,5 +134,42 @@ def load_manifest(corpus_dir: Path) -> Manifest:
     for n in notes:
         if n.voice not in voices:
             raise ManifestError(f"{path}: note {n.start!r} names unknown voice {n.voice!r}")
+    loose = loose_files(Path(corpus_dir), {f.name for f in files})
+    if loose:
+        voices.setdefault(DEFAULT_VOICE["id"], dict(DEFAULT_VOICE))
+        rank = max((f.rank for f in files), default=0) + 1
+        files.extend(loose_entry(name, rank) for name in loose)
     return Manifest(files=tuple(files), meetings=meetings, voices=voices, voice_boxes=boxes,
-                    templates=templates, notes=notes)
+                    templates=templates, notes=notes, loose=tuple(loose))
+
+
+def loose_files(corpus_dir: Path, named: set[str]) -> list[str]:
+    """Text files in the corpus folder (not its subfolders) that the manifest does not name.
+    Each is logged once per process, by name: nothing in the folder is skipped silently."""
+    out = []
+    for p in sorted(corpus_dir.iterdir()):
+        if not (p.is_file() and p.suffix.lower() in LOOSE_SUFFIXES and p.name not in named
+                and not p.name.startswith(".")):
+            continue
+        try:
+            p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            if p.name not in _warned:
+                _warned.add(p.name)
+                log.warning("%s has no entry in manifest.toml and cannot be read as UTF-8 text (%s): "
+                            "NOT indexed; add it with `rammeaftale add`", p.name, exc)
+            continue
+        out.append(p.name)
+        if p.name not in _warned:
+            _warned.add(p.name)
+            log.warning("%s has no entry in manifest.toml: indexed with voice %r, no meeting "
+                        "(add it with `rammeaftale add` to give it metadata)", p.name, DEFAULT_VOICE["label"])
+    return out
+
+
+def loose_entry(name: str, rank: int) -> FileEntry:
+    """Default metadata: the whole file one section (the empty marker matches line 1)."""
+    title = Path(name).stem
+    return FileEntry(name=name, title=title, kind="ikke angivet", date="", place="", source="",
+                     rank=rank, layout="lines",
+                     sections=(SectionSpec(marker="", heading=title, voice=DEFAULT_VOICE["id"]),))
