@@ -238,7 +238,17 @@ def build_app(assistant=None, settings: Settings | None = None,
             if settings.auth:  # adding documents only behind the login (assistant/ui_documents.py)
                 from .ui_documents import documents_tab
                 with gr.Tab("Dokumenter", id="documents"):
-                    documents_tab(settings, titles, allowed)
+                    changes = documents_tab(settings, titles, allowed)
+
+                def after_change():
+                    """Overblik and the filters follow the manifest after an add or a remove."""
+                    fresh = load_manifest(settings.corpus_dir)
+                    return {overview: overview_html(fresh, process),
+                            voices: gr.CheckboxGroup(choices=[(v.get("label", vid), vid) for vid, v in fresh.voices.items()]),
+                            meetings: gr.CheckboxGroup(choices=meeting_choices(fresh, process))}
+
+                for event in changes or ():
+                    event.then(after_change, None, [overview, voices, meetings], api_visibility="private")
 
         parts = dict(chatbot=chatbot, question=question, state=state, cards=cards, view=view,
                      examples_box=examples_box, feedback_row=feedback_row, feedback_msg=feedback_msg,
