@@ -67,10 +67,10 @@ def judge(q: dict, result: dict, cited: list[dict]) -> dict:
     unanswerable = bool(q.get("unanswerable"))
     absent, unsure = says_absent(result), is_unsure(result)
     answer_hit = bool(gold) and not absent and any(holds_gold(c, gold) for c in cited)
-    voice_ok = None
-    if q.get("voice") and not unanswerable:
-        gold_cited = [c for c in cited if holds_gold(c, gold)] if not absent else []
-        voice_ok = bool(gold_cited) and gold_cited[0].get("voice") == q["voice"]
+    voice_ok = None  # the voice of the passage that answers (else of the lead passage); n/a if none cited
+    if q.get("voice") and not unanswerable and cited and not absent:
+        lead = next((c for c in cited if holds_gold(c, gold)), cited[0])
+        voice_ok = lead.get("voice") == q["voice"]
     if unanswerable:
         right = absent
     else:
