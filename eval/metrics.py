@@ -175,9 +175,14 @@ def ratio(ours, base) -> float | None:
     return None
 
 
+# figures whose tune − test gap means something: shares and rates, not counts
+GAP_KEYS = (*(f"hit@{k}" for k in K_VALUES), "mrr", "answer_hit", "false_refusals_per_50", "refusal_recall",
+            "refusal_precision", "voice_correct", "claims_right", "claims_recorded_right",
+            "claims_unrecorded_right", "english_right", "followups_right", "citation_precision", "citation_recall")
+
+
 def gap(tune: dict, test: dict) -> dict:
-    """tune − test for every numeric figure both halves have (positive: the tuning half looks better
-    on a higher-is-better figure)."""
-    return {k: round(tune[k] - test[k], 3) for k in tune
-            if isinstance(tune.get(k), (int, float)) and isinstance(test.get(k), (int, float))
-            and not isinstance(tune.get(k), bool)}
+    """tune − test for every share or rate both halves have (positive on a higher-is-better figure:
+    the tuning half looks better than the questions nothing was tuned on)."""
+    return {k: round(tune[k] - test[k], 3) for k in GAP_KEYS
+            if isinstance(tune.get(k), (int, float)) and isinstance(test.get(k), (int, float))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .metrics import K_VALUES, gap, ratio
+from .metrics import GAP_KEYS, K_VALUES, gap, ratio
 
 ROWS = [("hit@1", "Retrieval hit@1"), ("hit@3", "Retrieval hit@3"), ("hit@5", "Retrieval hit@5"),
         ("hit@10", "Retrieval hit@10"), ("mrr", "MRR"), ("answer_hit", "Answer-hit (cited passage has gold)"),
@@ -63,7 +63,7 @@ def _main_table(ours: dict[str, dict], base: dict[str, dict] | None) -> list[str
             continue
         row = [label] + [cell(ours[h].get(key)) for h in halves]
         if split:
-            row.append(cell(diff.get(key)))
+            row.append(cell(diff.get(key)) if key in GAP_KEYS else "")  # counts have no gap
         if base:
             row += [cell(base[h].get(key)) for h in halves]
             row += [_ratio_cell(ours[h].get(key), base[h].get(key)) if key in RATIO_KEYS or not split

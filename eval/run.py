@@ -99,7 +99,10 @@ def run_baseline(baseline, questions: list[dict]) -> list[dict]:
     for q in questions:
         previous = _previous(q)
         result = baseline.ask(f"{previous} {q['question']}" if previous else q["question"])
-        rows.append(_row(q, result, result["ranked"], result["citations"]))
+        row = _row(q, result, result["ranked"], result["citations"])
+        row["voice_ok"] = None  # its chunks carry no voice: the figure is n/a, not 0
+        row["right"] = row["refused"] if row["unanswerable"] else row["answer_hit"]
+        rows.append(row)
     return rows
 
 
