@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None)
     p.add_argument("--baseline", action="store_true", help="also run the plain llama-index baseline")
     p.add_argument("--generator", default=None, help="answer generator to evaluate")
+    p.add_argument("--half", choices=["tune", "test", "all"], default=None,
+                   help="half of the own set (eval/split.py); default test; 'all' reports both and the gap")
     p.add_argument("--min-answer-hit", type=float, default=None)
     p.add_argument("--min-refusal-recall", type=float, default=None)
     p.set_defaults(func=cmd_eval)

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.answer import supported
 
 from .run import DEFAULT_QUESTIONS, load_questions
+from .split import select
 
 
 def signals(assistant, questions):
@@ -43,7 +44,10 @@ def search(rows, max_false: int = 1):
 def main(argv=None) -> int:
     from assistant import Assistant
     path = Path(argv[0]) if argv else DEFAULT_QUESTIONS
-    rows = signals(Assistant(), load_questions(path))
+    questions = load_questions(path)
+    if path == DEFAULT_QUESTIONS:  # tune on the tuning half only; the test half stays unseen
+        questions = select(questions, "tune")
+    rows = signals(Assistant(), questions)
     for r in sorted(rows, key=lambda r: r["coverage"]):
         mark = "U" if r["unanswerable"] else " "
         print(f"{mark} dense={r['dense']:.3f} coverage={r['coverage']:.2f} en={int(r['english'])} missing={r['missing']} {r['id']} {r['question'][:70]}")

@@ -1,5 +1,11 @@
 """`rammeaftale eval`: runs an eval set through the assistant (and the baseline), prints a
-table, writes per-question JSON, a Markdown report and a PNG chart."""
+table, writes per-question JSON, a Markdown report and a PNG chart.
+
+The project's own set (eval/questions.jsonl) is split by a fixed rule on the id (eval/split.py):
+`--half test` (the default) scores the test half, `--half tune` the tuning half, `--half all`
+both, side by side with the gap. Any other JSONL in the design.md format (`--questions PATH`) is
+one set unless `--half` is given and every line has an id.
+"""
 from __future__ import annotations
 
 import json
@@ -7,12 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from .metrics import contains_gold, first_hit_rank, summarise
-from .report import ROWS, chart, markdown
+from .metrics import by_category, contains_gold, first_hit_rank, gap, judge, summarise
+from .report import chart, markdown, table_rows
+from .split import HALVES, half
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_QUESTIONS = HERE / "questions.jsonl"
 DEFAULT_OUT = HERE / "reports"
+SINGLE = "all"  # the label of a set that is not split
 
 
 class EvalSetError(ValueError):
@@ -30,7 +38,13 @@ def load_questions(path: Path) -> list[dict]:
             raise EvalSetError(f"{path}:{n}: not JSON ({exc})") from exc
         if not isinstance(q, dict) or not isinstance(q.get("question"), str):
             raise EvalSetError(f"{path}:{n}: needs a \"question\" string")
-        q.setdefault("id", f"line{n}")
+        if q.get("previous") is not None and not isinstance(q["previous"], str):
+            raise EvalSetError(f"{path}:{n}: \"previous\" must be a string")
+        if not isinstance(q.get("gold", []), list):
+            raise EvalSetError(f"{path}:{n}: \"gold\" must be a list of strings")
+        q["has_id"] = isinstance(q.get("id"), str) and bool(q["id"])
+        if not q["has_id"]:
+            q["id"] = f"line{n}"
         q.setdefault("gold", [])
         q["unanswerable"] = bool(q.get("unanswerable", False))
         questions.append(q)
@@ -39,32 +53,63 @@ def load_questions(path: Path) -> list[dict]:
     return questions
 
 
+def halves_of(questions: list[dict], which: str | None, own_set: bool) -> dict[str, list[dict]]:
+    """{label: questions}. The own set defaults to the test half; a foreign set, or any set whose
+    lines lack ids, is one set ("all") unless a half is asked for and every line has an id."""
+    if which is None:
+        which = "test" if own_set else SINGLE
+    if which == SINGLE or not all(q["has_id"] for q in questions):
+        return {SINGLE: list(questions)}
+    if which not in (*HALVES, "both"):
+        raise EvalSetError(f"unknown half {which!r}: use tune, test or all")
+    wanted = HALVES if which == "both" else (which,)
+    return {h: [q for q in questions if half(q["id"]) == h] for h in wanted}
+
+
+def _previous(q: dict) -> str | None:
+    p = q.get("previous")
+    return p if isinstance(p, str) and p.strip() else None
+
+
+def _signals(assistant, q: dict, hits) -> dict:
+    """The support signals of the best passages (for calibration), when the retriever has them."""
+    try:
+        support = assistant.ready().support(q["question"], hits)
+        return {"dense_top": round(support["dense"], 4), "coverage": round(support["coverage"], 3),
+                "unknown_words": support["missing"]}
+    except Exception:  # noqa: BLE001 - a figure for the per-question file only, never fatal
+        return {}
+
+
 def run_ours(assistant, questions: list[dict]) -> list[dict]:
     rows = []
     for q in questions:
-        hits = assistant.search(q["question"])
-        result = assistant.ask(q["question"])
+        previous = _previous(q)
+        hits = assistant.search(q["question"], previous=previous)
+        result = assistant.ask(q["question"], previous=previous)
         ranked = [h.record["text"] for h in hits[:10]]
-        cited = cited_passages(result)
-        support = assistant.ready().support(q["question"], hits)
-        rows.append(_row(q, result, ranked, cited, signals={
-            "dense_top": round(support["dense"], 4), "coverage": round(support["coverage"], 3),
-            "unknown_words": support["missing"]}))
+        rows.append(_row(q, result, ranked, cited_passages(result), signals=_signals(assistant, q, hits)))
     return rows
 
 
 def run_baseline(baseline, questions: list[dict]) -> list[dict]:
+    """The baseline has no conversation: a follow-up is sent with the previous question in front,
+    as a naive chat window would."""
     rows = []
     for q in questions:
-        result = baseline.ask(q["question"])
-        rows.append(_row(q, result, result["ranked"], result["citations"]))
+        previous = _previous(q)
+        result = baseline.ask(f"{previous} {q['question']}" if previous else q["question"])
+        row = _row(q, result, result["ranked"], result["citations"])
+        row["voice_ok"] = None  # its chunks carry no voice: the figure is n/a, not 0
+        row["right"] = row["refused"] if row["unanswerable"] else row["answer_hit"]
+        rows.append(row)
     return rows
 
 
 def cited_passages(result: dict) -> list[dict]:
     """The passages the answer cites: all citations of an extractive answer, only the numbers a
     generated answer used ("cited", see assistant/llm.py)."""
-    citations = result.get("citations", [])
+    citations = result.get("citations", []) or []
     if "cited" in result:
         used = set(result["cited"])
         return [c for c in citations if c.get("n") in used]
@@ -83,35 +128,46 @@ def citation_scores(result: dict, cited: list[dict], gold: list[str]) -> tuple[f
 
 def _row(q: dict, result: dict, ranked: list[str], cited: list[dict], signals: dict | None = None) -> dict:
     gold = q.get("gold", [])
+    verdict = judge(q, result, cited)
     precision, recall = citation_scores(result, cited, gold)
-    answer_hit = any(contains_gold(c["text"], gold) for c in cited) if gold else False
-    voice = q.get("voice")
-    voice_ok = None
-    if voice and cited:
-        gold_cited = [c for c in cited if contains_gold(c["text"], gold)] or cited
-        voice_ok = gold_cited[0].get("voice") == voice
-    return {"id": q["id"], "question": q["question"], "unanswerable": q["unanswerable"],
+    return {"id": q["id"], "half": half(q["id"]) if q.get("has_id", True) else SINGLE,
+            "question": q["question"], "previous": _previous(q), "unanswerable": q["unanswerable"],
             "category": q.get("category"), "gold": gold,
-            "rank": first_hit_rank(ranked, gold) if gold else None, "answer_hit": answer_hit,
-            "refused": bool(result["refused"]), "voice": voice, "voice_ok": voice_ok,
-            "latency_ms": result["latency_ms"], "cited": [c["text"][:200] for c in cited],
-            "cited_chars": sum(len(c["text"]) for c in cited),
+            "rank": first_hit_rank(ranked, gold) if gold else None, "answer_hit": verdict["answer_hit"],
+            "refused": verdict["absent"], "unsure": verdict["unsure"], "kind": result.get("kind"),
+            "right": verdict["right"], "claim_ok": verdict["claim_ok"],
+            "voice": q.get("voice"), "voice_ok": verdict["voice_ok"],
+            "latency_ms": result.get("latency_ms", 0.0), "cited": [c.get("text", "")[:200] for c in cited],
+            "cited_chars": sum(len(c.get("text", "")) for c in cited),
             "cite_precision": precision, "cite_recall": recall,
             "generated": result.get("generated"), "fallback_reason": result.get("fallback_reason"),
-            "llm_refused": bool(result.get("llm_refused")),
+            "llm_refused": bool(result.get("llm_refused")), "rewritten": result.get("rewritten"),
             **(signals or {})}
 
 
-def print_table(ours: dict, baseline: dict | None) -> None:
-    width = max(len(label) for _, label in ROWS)
-    head = f"{'metric':<{width}}  {'ours':>9}" + (f"  {'baseline':>9}" if baseline else "")
+def _cell(value) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def print_table(columns: dict[str, dict]) -> None:
+    labels = [label for _, label in table_rows()]
+    width = max(len(label) for label in labels)
+    names = list(columns)
+    head = f"{'metric':<{width}}" + "".join(f"  {n:>12}" for n in names)
     print(head)
     print("-" * len(head))
-    for key, label in ROWS:
-        line = f"{label:<{width}}  {ours.get(key)!s:>9}"
-        if baseline:
-            line += f"  {baseline.get(key)!s:>9}"
-        print(line)
+    for key, label in table_rows():
+        if all(key not in c for c in columns.values()):
+            continue
+        print(f"{label:<{width}}" + "".join(f"  {_cell(columns[n].get(key)):>12}" for n in names))
+
+
+def summarise_halves(rows_by_half: dict[str, list[dict]]) -> dict[str, dict]:
+    out = {}
+    for h, rows in rows_by_half.items():
+        out[h] = summarise(rows)
+        out[h]["categories"] = by_category(rows)
+    return out
 
 
 def main(args) -> int:
@@ -119,46 +175,64 @@ def main(args) -> int:
     from assistant.config import Settings
 
     questions_path = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
+    own_set = questions_path.resolve() == DEFAULT_QUESTIONS.resolve()
     out = Path(args.out) if args.out else DEFAULT_OUT
+    which = getattr(args, "half", None)
     try:
         questions = load_questions(questions_path)
+        sets = halves_of(questions, "both" if which == "all" else which, own_set)
     except (OSError, EvalSetError) as exc:
         print(f"Evalueringssættet kunne ikke læses: {exc}", file=sys.stderr)
         return 2
+    if which in HALVES and SINGLE in sets:
+        print("Bemærk: sættet har ikke id'er på alle linjer og deles derfor ikke i halvdele.", file=sys.stderr)
     settings = Settings()
     if getattr(args, "generator", None):
         settings.generator = args.generator
     assistant = Assistant(settings)
     assistant.ask("opvarmning")  # load the index and the model before timing
     started = time.time()
-    rows = run_ours(assistant, questions)
-    ours = summarise(rows)
-    ours["seconds"] = round(time.time() - started, 1)
+    ours_rows = {h: run_ours(assistant, qs) for h, qs in sets.items()}
+    ours = summarise_halves(ours_rows)
+    seconds = round(time.time() - started, 1)
     base_rows, base = None, None
     if getattr(args, "baseline", False):
         from ingest.embed import make_embedder
 
         from .baseline import Baseline
         baseline = Baseline(settings.corpus_dir, make_embedder(settings.embedder))
-        base_rows = run_baseline(baseline, questions)
-        base = summarise(base_rows)
-        base["chunks"] = baseline.chunks
-    print_table(ours, base)
+        base_rows = {h: run_baseline(baseline, qs) for h, qs in sets.items()}
+        base = summarise_halves(base_rows)
+        for s in base.values():
+            s["chunks"] = baseline.chunks
+    columns = {f"ours {h}" if len(sets) > 1 else "ours": s for h, s in ours.items()}
+    if len(sets) > 1:
+        columns["gap tune-test"] = gap(ours["tune"], ours["test"])
+    if base:
+        columns.update({f"baseline {h}" if len(sets) > 1 else "baseline": s for h, s in base.items()})
+    print_table(columns)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps({"summary": ours, "questions": rows}, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    summary = ours[next(iter(ours))] if len(ours) == 1 else {"halves": ours, "gap": gap(ours["tune"], ours["test"])}
+    payload = {"summary": summary, "seconds": seconds, "questions": [r for rows in ours_rows.values() for r in rows]}
+    (out / "results.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     if base_rows is not None:
-        (out / "baseline_results.json").write_text(
-            json.dumps({"summary": base, "questions": base_rows}, ensure_ascii=False, indent=1), encoding="utf-8")
-    (out / "report.md").write_text(markdown(ours, base, f"Eval: {questions_path.name}") +
-                                   "\n![hit@k](hitk.png)\n", encoding="utf-8")
+        bsum = base[next(iter(base))] if len(base) == 1 else {"halves": base}
+        (out / "baseline_results.json").write_text(json.dumps(
+            {"summary": bsum, "questions": [r for rows in base_rows.values() for r in rows]},
+            ensure_ascii=False, indent=1), encoding="utf-8")
+    title = f"Eval: {questions_path.name}" + (f" ({', '.join(sets)})" if SINGLE not in sets else "")
+    command = "rammeaftale eval" + (f" --questions {args.questions}" if args.questions else "") + \
+        (f" --half {which}" if which else "") + (" --baseline" if getattr(args, "baseline", False) else "")
+    (out / "report.md").write_text(markdown(ours, base, title, command.strip()) + "\n![hit@k](hitk.png)\n",
+                                   encoding="utf-8")
     chart(ours, base, out / "hitk.png")
     print(f"\nRapport: {out / 'report.md'}, graf: {out / 'hitk.png'}")
+    gated = ours.get("test") or ours[next(iter(ours))]
     failed = []
-    if args.min_answer_hit is not None and ours["answer_hit"] < args.min_answer_hit:
-        failed.append(f"answer-hit {ours['answer_hit']} < {args.min_answer_hit}")
-    if args.min_refusal_recall is not None and ours["refusal_recall"] < args.min_refusal_recall:
-        failed.append(f"refusal recall {ours['refusal_recall']} < {args.min_refusal_recall}")
+    if args.min_answer_hit is not None and (gated["answer_hit"] or 0) < args.min_answer_hit:
+        failed.append(f"answer-hit {gated['answer_hit']} < {args.min_answer_hit}")
+    if args.min_refusal_recall is not None and (gated["refusal_recall"] or 0) < args.min_refusal_recall:
+        failed.append(f"refusal recall {gated['refusal_recall']} < {args.min_refusal_recall}")
     if failed:
         print("Under tærsklen: " + "; ".join(failed), file=sys.stderr)
         return 1

@@ -1,8 +1,9 @@
 """Checks on the project's own eval question set (eval/questions.jsonl).
 
-Pure stdlib + pytest: no project imports, no index needed. It verifies that the file parses,
-that the set is big enough and well formed, and that every gold string really stands in the
-corpus, inside the line range(s) given in the question's `where`.
+Pure stdlib + pytest (and eval/split.py, itself stdlib only): no index needed. It verifies that
+the file parses, that the set is big enough and well formed, that every gold string really stands
+in the corpus inside the line range(s) given in the question's `where`, that the blind questions
+(ids b001, b002, ...) are there in every kind the test half needs, and that the split is stable.
 
 Normalisation is the one the eval uses for matching: join lines with a space, collapse every
 run of whitespace to one space, lowercase.
@@ -25,6 +26,13 @@ SHARED_CORPUS = REPO.parent / "shared" / "corpus"  # pristine copies, used only 
 
 MIN_QUESTIONS = 80
 MIN_UNANSWERABLE = 10
+MIN_BLIND = 100  # questions written blind, before they were run through the system: ids b001...
+BLIND_ID = re.compile(r"^b\d{3}$")
+CATEGORIES = {
+    "who_said", "unanswerable", "numbers", "where_when", "lists", "colloquial", "definitions",
+    "multi_document", "pros_cons", "english", "process", "paraphrase", "claim", "followup",
+    "tables", "programme", "enquete", "themes",
+}
 VOICES = {"users", "professionals", "politicians", "organisers", None}
 MEETINGS = {
     "kickoff_2016",
@@ -36,7 +44,7 @@ MEETINGS = {
     None,
 }
 BULLETS = ("\u2022", "\uf0b7")
-REQUIRED_FIELDS = ("id", "question", "gold", "unanswerable", "category", "voice", "meeting", "where")
+REQUIRED_FIELDS = ("id", "question", "gold", "unanswerable", "category", "where")  # voice, meeting optional
 
 
 def norm(text: str) -> str:
@@ -151,12 +159,14 @@ def test_required_fields_and_types():
             problems.append(f"{qid(q)}: gold must be a list of strings")
         if not isinstance(q["unanswerable"], bool):
             problems.append(f"{qid(q)}: unanswerable must be true/false")
-        if not isinstance(q["category"], str) or not q["category"]:
-            problems.append(f"{qid(q)}: empty category")
-        if q["voice"] not in VOICES:
+        if q["category"] not in CATEGORIES:
+            problems.append(f"{qid(q)}: unknown category {q['category']!r}")
+        if q.get("voice") not in VOICES:
             problems.append(f"{qid(q)}: unknown voice {q['voice']!r}")
-        if q["meeting"] not in MEETINGS:
+        if q.get("meeting") not in MEETINGS:
             problems.append(f"{qid(q)}: unknown meeting {q['meeting']!r}")
+        if "previous" in q and (not isinstance(q["previous"], str) or not q["previous"].strip()):
+            problems.append(f"{qid(q)}: previous must be a non-empty string")
         if not isinstance(q["where"], list):
             problems.append(f"{qid(q)}: where must be a list")
     assert not problems, "\n".join(problems)
@@ -215,11 +225,14 @@ def test_unanswerable_has_no_gold(q):
 @pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
 def test_gold_strings_are_well_formed(q):
     gold = q.get("gold") or []
-    assert 1 <= len(gold) <= 3, f"{qid(q)}: answerable questions need 1-3 gold strings, has {len(gold)}"
+    assert 1 <= len(gold) <= 4, f"{qid(q)}: answerable questions need 1-4 gold strings, has {len(gold)}"
     for g in gold:
         assert g == g.strip() and g, f"{qid(q)}: gold {g!r} is empty or has surrounding whitespace"
         assert not any(b in g for b in BULLETS), f"{qid(q)}: gold {g!r} contains a bullet character"
-        assert len(g.split()) <= 8, f"{qid(q)}: gold {g!r} is longer than 8 words"
+        limit = 10 if qid(q).startswith("b") else 8
+        assert len(g.split()) <= limit, f"{qid(q)}: gold {g!r} is longer than {limit} words"
+        if qid(q).startswith("b"):
+            assert len(g.split()) >= 2, f"{qid(q)}: gold {g!r} is too short to mean anything"
 
 
 @pytest.mark.parametrize("q", ANSWERABLE, ids=qid)
@@ -265,3 +278,59 @@ def test_gold_stands_in_where_range(q):
         assert any(norm(g) in text for g in (q.get("gold") or [])), (
             f"{qid(q)}: where {w['file']}:{w['line_start']}-{w['line_end']} holds none of the gold strings {q['gold']!r}"
         )
+
+
+# --------------------------------------------------------------------------- blind questions and the split
+
+
+def _blind() -> list[dict]:
+    return [q for q in load_questions() if qid(q).startswith("b")]
+
+
+def test_blind_questions_are_many_and_numbered():
+    blind = _blind()
+    assert len(blind) >= MIN_BLIND, f"only {len(blind)} blind (b...) questions, need at least {MIN_BLIND}"
+    bad = [qid(q) for q in blind if not BLIND_ID.match(qid(q))]
+    assert not bad, f"blind ids must be b001, b002, ...: {bad}"
+    numbers = sorted(int(qid(q)[1:]) for q in blind)
+    assert numbers == list(range(1, len(blind) + 1)), "blind ids must run b001, b002, ... without gaps"
+
+
+def test_blind_questions_cover_the_kinds_users_ask():
+    blind = _blind()
+
+    def count(pred):
+        return sum(1 for q in blind if pred(q))
+
+    claims = [q for q in blind if q.get("category") == "claim"]
+    unrecorded = sum(1 for q in claims if q.get("unanswerable"))
+    assert len(claims) >= 16, f"only {len(claims)} claim questions"
+    assert 0.4 <= unrecorded / len(claims) <= 0.6, f"{unrecorded} of {len(claims)} claims unrecorded: about half should be"
+    assert count(lambda q: q.get("category") == "paraphrase") >= 15
+    assert count(lambda q: "previous" in q) >= 10
+    assert count(lambda q: q.get("category") == "english") >= 6
+    assert count(lambda q: q.get("unanswerable") and q.get("category") != "claim") >= 15
+    assert count(lambda q: q.get("voice")) >= 30, "who-said questions (with a voice) are too few"
+
+
+def test_claim_questions_ask_whether_something_was_said_or_recorded():
+    cues = ("står det", "står der", "blev det", "sagde", "er det", "written down", "recorded")
+    odd = [qid(q) for q in _blind() if q.get("category") == "claim"
+           and not any(c in q["question"].lower() for c in cues)]
+    assert not odd, f"claim questions that do not ask whether something was said or recorded: {odd}"
+
+
+def test_split_rule_is_stable():
+    from eval.split import half, select
+    # pinned: the rule may never change once questions have been tuned on one half
+    assert [half(i) for i in ("q001", "q002", "q003", "q004", "q005", "q010", "q111")] == \
+        ["tune", "tune", "tune", "test", "test", "test", "tune"]
+    assert half("b001") == half("b999") == "test"
+    ids = [qid(q) for q in load_questions()]
+    tune, test = select(list(load_questions()), "tune"), select(list(load_questions()), "test")
+    assert len(tune) + len(test) == len(ids) and {qid(q) for q in tune}.isdisjoint({qid(q) for q in test})
+    assert all(qid(q) in {qid(t) for t in test} for q in _blind()), "every blind question is in the test half"
+    older = [i for i in ids if not i.startswith("b")]
+    share = sum(1 for i in older if half(i) == "tune") / len(older)
+    assert 0.35 <= share <= 0.65, f"the older questions split {share:.2f} / {1 - share:.2f}"
+    assert any(q.get("unanswerable") for q in tune), "the tuning half needs unanswerable questions to calibrate on"
