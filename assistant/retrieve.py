@@ -19,7 +19,7 @@ from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, lemma, ste
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
-                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "common_zipf": 3.5}
+                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5}
 
 
 @dataclass
@@ -261,6 +261,20 @@ class HybridRetriever(BaseRetriever):
                             for w, st in status.items() if st != "known"],
                 "english": is_english(text), "terms": len(terms)}
 
+    def danish_variant(self, text: str) -> str:
+        """An English question in the documents' Danish words ("" for a Danish question or an
+        English one with too few known words)."""
+        if not is_english(text):
+            return ""
+        words = []
+        for word in WORD_RE.findall(text.lower()):
+            danish = english(word)
+            if danish:
+                words.append(danish[0])
+            elif word in self.words.words and word not in ENGLISH_WORDS:
+                words.append(word)  # names, numbers, Danish words in an English question
+        return " ".join(words) if len(words) >= 2 else ""
+
     # -- the parts -------------------------------------------------------------------------
     def dense(self, text: str, allowed: set[str] | None) -> list[tuple[str, float]]:
         vec = self.embedder.get_query_embedding(text)
@@ -297,8 +311,14 @@ class HybridRetriever(BaseRetriever):
         qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
         dense = self.dense(query.text, allowed)
         lexical = self.lexical(qtokens, allowed)
+        rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]
+        variant = self.danish_variant(query.text)
+        if variant:  # an English question also searched as its Danish words
+            variant_dense = self.dense(variant, allowed)
+            rankings.append((variant_dense, k["variant_weight"]))
+            dense = {**dict(variant_dense), **{r: s for r, s in dense}}.items()
         fused: dict[str, float] = {}
-        for ranking, weight in ((dense, 1.0), (lexical, k["lexical_weight"])):
+        for ranking, weight in rankings:
             for rank, (rid, _) in enumerate(ranking):
                 fused[rid] = fused.get(rid, 0.0) + weight / (k["rrf_k"] + rank + 1)
         sims = dict(dense)
