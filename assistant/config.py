@@ -89,7 +89,7 @@ class Settings:
     english_min_dense: float = _knob("english_min_dense", 0.70)
     common_zipf: float = _knob("common_zipf", 3.5)
     max_ordinary_answer: int = _knob("max_ordinary_answer", 0, int)
-    claim_min_coverage: float = _knob("claim_min_coverage", 0.7)
+    claim_min_coverage: float = _knob("claim_min_coverage", 0.65)
     claim_min_dense: float = _knob("claim_min_dense", 0.82)
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))

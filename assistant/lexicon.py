@@ -87,10 +87,14 @@ class Vocabulary:
         """A compound's parts that the corpus has ("hovedfokusområder" -> fokus, områder; the
         everyday "hoved" is dropped), fewest parts first; [] when it cannot be split so that
         its last part (the head of a Danish compound) is a corpus word."""
+        return [p for p in self.split(word) if self.known(p)]
+
+    def split(self, word: str) -> list[str]:
+        """All parts of a compound whose last part is a corpus word, [] when there is none."""
         if word in self._split:
             return self._split[word]
         best = self._parts(word, 0) if len(word) >= 2 * MIN_PART else None
-        out = [p for p in best if self.known(p)] if best and len(best) > 1 else []
+        out = best if best and len(best) > 1 else []
         if len(self._split) > 20_000:
             self._split.clear()
         self._split[word] = out

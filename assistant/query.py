@@ -21,7 +21,8 @@ om ifølge materialet dokumenterne dokumentet der egentlig præcist præcis ca c
 dato datoen dag dagen ugedag tid tidspunkt klokken kl adresse adressen sted stedet navn navnet
 antal mange meget en et to tre fire fem seks syv otte ni ti første anden tredje
 """.split())
-ENGLISH_WORDS = frozenset("the what who where when which how did does is are was were of about and for at to in".split())
+ENGLISH_WORDS = frozenset("""the what who where when which how did does is are was were of about and for at to in be that this
+there anything anyone any do say said we they it with from has an a on""".split())
 
 
 def content_words(text: str) -> list[str]:
@@ -43,9 +44,17 @@ def numbered_entities(text: str) -> list[str]:
     return [f"{m.group(1).lower()} {m.group(2)}" for m in NUMBERED_RE.finditer(text)]
 
 
+# words both languages use ("at", "for", "to" = two, "i") say nothing about the language
+_SHARED = frozenset("at for to in".split())
+DANISH_WORDS = frozenset("""er og det at der en et til på med om de vi ikke har var som af i hvad hvem hvor hvornår
+hvilke hvordan hvorfor blev den skal kan vil mente sagde står""".split())
+
+
 def is_english(text: str) -> bool:
     words = _WORD_RE.findall(text.lower())
-    return len(words) >= 3 and sum(w in ENGLISH_WORDS for w in words) / len(words) >= 0.25
+    english = sum(w in ENGLISH_WORDS and w not in _SHARED for w in words)
+    danish = sum(w in DANISH_WORDS and w not in _SHARED for w in words)
+    return len(words) >= 3 and english > danish and english / len(words) >= 0.15
 
 
 @dataclass

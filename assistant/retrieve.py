@@ -38,6 +38,11 @@ class Term:
     weight: float = 0.0  # idf
     compound: bool = False  # the corpus lacks the word itself: all its parts (alts) must be there
     capitalised: bool = False
+    share: float = 1.0  # of a compound: the share of its parts that the corpus has
+
+    @property
+    def value(self) -> float:
+        return self.weight * self.share
 
     def covered_by(self, found: set[str]) -> bool:
         if self.compound:
@@ -144,6 +149,7 @@ class HybridRetriever(BaseRetriever):
             alts: list[str] = []
             status = "known"
             compound = False
+            share = 1.0
             if en:
                 danish = english(word)
                 alts = [stem(d) for d in danish]
@@ -156,12 +162,14 @@ class HybridRetriever(BaseRetriever):
                 if st in self._vocab:
                     alts.append(st)
                 parts = [] if self.words.known(word) else self.words.parts(word)
+                share = 1.0
                 if parts:
                     compound = True
+                    share = len(parts) / len(self.words.split(word))
                     alts.extend(stem(p) for p in parts)
                 else:
                     alts.extend(stem(w) for w in self.words.expand(word))
-                if not alts and len(st) > 3 and fuzzy_left > 0:
+                if not alts and len(st) >= 5 and fuzzy_left > 0:
                     fuzzy_left -= 1
                     fixed = self._fix(st)
                     if fixed:
@@ -173,7 +181,7 @@ class HybridRetriever(BaseRetriever):
                     continue  # short leftovers ("ca", "fx") carry no topic
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
-            out.append(Term(word, alts, status, weight, compound, word in caps))
+            out.append(Term(word, alts, status, weight, compound, word in caps, share))
         if len(self._terms) > 5000:
             self._terms.clear()
         self._terms[text] = out
@@ -228,9 +236,9 @@ class HybridRetriever(BaseRetriever):
         got = 0.0
         for t in terms:
             if t.covered_by(found):
-                got += t.weight
+                got += t.value
             elif neighbours and any(n in found for a in t.alts for n in self.neighbours(a)):
-                got += 0.5 * t.weight
+                got += 0.5 * t.value
         return got / total
 
     def support(self, text: str, hits: list["Hit"], top: int = 3) -> dict:
