@@ -21,7 +21,8 @@ def decide(support: dict, knobs) -> str:
     """'answer', 'unsure' or 'refused' from the support signals (retrieve.support) and the
     thresholds (Settings / knobs.toml, calibrated by `python -m eval.calibrate`):
     - refused: the question names something specific the corpus lacks (a name, place, number,
-      year or rare word), or the best passage is far off in meaning;
+      year or rare word), none of the words of its topic (beside voices and meetings) is in
+      the corpus in any form, or the best passage is far off in meaning;
     - answer: the best passage is close in meaning and the top passages cover enough of the
       question's words (for English: close in meaning);
     - unsure otherwise: an ordinary word the documents phrase otherwise is no reason to claim
@@ -29,6 +30,8 @@ def decide(support: dict, knobs) -> str:
     get = knobs.get if isinstance(knobs, dict) else (lambda k, d=None: getattr(knobs, k, d))
     if support["missing"]:
         return "refused"
+    if support.get("topic_missing") and get("refuse_missing_topic", 1):
+        return "refused"  # every word of the topic (beside voices and meetings) is unknown to the corpus
     if support["dense"] < get("refuse_dense", 0.8):
         return "refused"
     if support["english"]:

@@ -57,7 +57,7 @@ KNOBS = {
     "voice_boost": float, "meeting_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
     "relative_cutoff": float, "quote_chars": int,
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
-    "common_zipf": float, "max_ordinary_answer": int, "claim_min_coverage": float, "claim_min_dense": float,
+    "common_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
 }
 
 
@@ -89,6 +89,7 @@ class Settings:
     english_min_dense: float = _knob("english_min_dense", 0.70)
     common_zipf: float = _knob("common_zipf", 3.5)
     max_ordinary_answer: int = _knob("max_ordinary_answer", 0, int)
+    refuse_missing_topic: int = _knob("refuse_missing_topic", 1, int)
     claim_min_coverage: float = _knob("claim_min_coverage", 0.65)
     claim_min_dense: float = _knob("claim_min_dense", 0.82)
     # answer generator: extractive | ollama | openai | llamacpp

@@ -216,7 +216,7 @@ class Assistant:
         if kind == "refused" or not hits:
             closest = self._cite(hits[:3], manifest, search_text)
             return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest,
-                    "unknown_words": support["missing"]}
+                    "unknown_words": support["missing"] + support["ordinary"]}
         chosen = A.select(hits, self.settings.answer_k, retriever.index, self.settings.relative_cutoff)
         citations = self._cite(chosen, manifest, search_text)
         groups = A.groups(citations)

@@ -109,6 +109,10 @@ class HybridRetriever(BaseRetriever):
         # word pairs written as one word in questions ("kick off" -> "kickoff", misspelt "kikoff")
         self._joined = _by_start({a + b for r in index.records for a, b in _pairs(match_key(r["text"]))
                                   if min(len(a), len(b)) <= 4 and len(a + b) >= 5})
+        manifest = getattr(index, "manifest", None)
+        cues = [c for d in getattr(manifest, "voices", {}).values() for c in d.get("cues", [])]
+        cues += [c for m in getattr(manifest, "meetings", {}).values() for c in m.cues]
+        self._cue_words = {w for c in cues for w in WORD_RE.findall(c.lower())}
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
 
@@ -259,8 +263,11 @@ class HybridRetriever(BaseRetriever):
                 status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["common_zipf"])
             elif t.alts:
                 status[t.word] = "known"
+        topic = [t for t in terms if t.word not in self._cue_words]
         return {"dense": max((h.dense for h in hits[:top]), default=0.0),
                 "coverage": self.coverage(terms, found),
+                # what the question asks about, beyond who and where, is nowhere in the corpus
+                "topic_missing": bool(topic) and all(status[t.word] != "known" for t in topic),
                 "missing": [w for w, st in status.items() if st == "specific"] + unnamed,
                 "ordinary": [w for w, st in status.items() if st == "ordinary"],
                 # words the corpus lacks, for recalibration: (word, Zipf frequency, name-like)

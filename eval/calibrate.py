@@ -29,6 +29,7 @@ GRID = {
     # (Zipf 4.35) would count as names, so the grid stops there
     "common_zipf": [3.0, 3.5, 4.0],
     "max_ordinary_answer": [0, 1, 2],
+    "refuse_missing_topic": [0, 1],
 }
 # retrieval boosts (--boosts): chosen by answer-hit, then right voice, then MRR on the tuning half
 BOOST_GRID = {
@@ -73,7 +74,13 @@ def cost(rows, knobs) -> tuple[float, dict]:
     return sum(COSTS[k] * v for k, v in counts.items()), counts
 
 
-def search(rows):
+# rules (not thresholds): when the tuning half cannot tell their values apart, the current value
+# in the knobs file stays (no change without evidence)
+STICKY = ("refuse_missing_topic", "max_ordinary_answer", "common_zipf")
+
+
+def search(rows, current: dict | None = None):
+    current = current or {}
     best = None
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):
@@ -82,7 +89,8 @@ def search(rows):
             continue
         c, counts = cost(rows, knobs)
         # lowest cost, then the most lenient refusal, then the most lenient answer thresholds
-        key = (c, knobs["refuse_dense"], knobs["common_zipf"], -knobs["max_ordinary_answer"], knobs["min_dense"],
+        moved = sum(1 for k in STICKY if k in current and knobs[k] != current[k])
+        key = (c, moved, knobs["refuse_missing_topic"], knobs["refuse_dense"], knobs["common_zipf"], -knobs["max_ordinary_answer"], knobs["min_dense"],
                knobs["min_coverage"], knobs["english_min_dense"])
         if best is None or key < best[0]:
             best = (key, knobs, counts)
@@ -152,7 +160,7 @@ def main(argv=None) -> int:
         mark = "U" if r["unanswerable"] else " "
         print(f"{mark} dense={r['dense']:.3f} coverage={r['coverage']:.2f} en={int(r['english'])} "
               f"missing={r['missing']} ordinary={r['ordinary']} {r['id']} {r['question'][:60]}")
-    _, knobs, counts = search(rows)
+    _, knobs, counts = search(rows, assistant.settings.knobs())
     print(f"\ntuning half: {len(rows)} questions, {sum(r['unanswerable'] for r in rows)} unanswerable")
     print("thresholds:", knobs)
     print("outcome:", counts)

@@ -152,11 +152,17 @@ def test_an_everyday_word_the_documents_do_not_use_is_no_reason_to_claim_absence
 
 
 def test_an_everyday_word_with_no_match_gives_an_unsure_answer_with_the_closest_passages(assistant):
-    result = assistant.ask("Hvad sagde brugerne om sommerferien?")
+    result = assistant.ask("Hvad sagde brugerne om overgange i sommerferien?")
     assert result["kind"] == "unsure" and result["unsure"] is True and result["refused"] is False
     assert result["answer"].startswith("Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:")
     assert result["citations"] and result["groups"]
     assert "Det fremgår ikke" not in result["answer"]
+
+
+def test_a_topic_the_corpus_has_in_no_form_is_refused(assistant):
+    result = assistant.ask("Hvad sagde brugerne om sommerferien?")
+    assert result["kind"] == "refused" and result["refused"] and result["citations"] == []
+    assert "sommerferien" in result["unknown_words"]
 
 
 def test_a_specific_name_the_corpus_lacks_is_refused_plainly(assistant):
