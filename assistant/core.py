@@ -143,6 +143,11 @@ class Assistant:
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
+        variant = retriever.danish_variant(claim or search_text)
+        if variant:  # an English question: voice and meeting cues from its Danish words too
+            extra = analyse(variant, voice_cues, meeting_cues)
+            query.voices = list(dict.fromkeys([*query.voices, *extra.voices]))
+            query.meetings = list(dict.fromkeys([*query.meetings, *extra.meetings]))
         if claim:  # search for what has to stand in the material; the voice named around it boosts
             query = Query(text=claim, voices=query.voices, meetings=query.meetings)
             search_text = claim
@@ -229,4 +234,6 @@ class Assistant:
         if generate and self.settings.generator != "extractive":
             from .llm import generate as generate_answer  # falls back to `result`; never raises
             result = generate_answer(self.settings, search_text, result, self._embedder)
+            if result.get("refused"):  # the model found no answer in the passages
+                result = {**result, "kind": "refused", "groups": []}
         return result

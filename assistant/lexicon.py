@@ -50,6 +50,15 @@ def english(word: str) -> list[str]:
     return list(word_lists().get("english", {}).get(word, []))
 
 
+def english_phrases(text: str) -> str:
+    """An English text with the phrases of the word list put in Danish ("theme meeting" ->
+    "politikertemamødet"); other words stay."""
+    low = text.lower()
+    for phrase, danish in sorted(word_lists().get("english_phrases", {}).items(), key=lambda kv: -len(kv[0])):
+        low = re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", danish, low)
+    return low
+
+
 def synonyms(word: str) -> list[str]:
     syn = word_lists().get("synonyms", {})
     return list(syn.get(word, []) or syn.get(lemma(word), []))

@@ -15,7 +15,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from ingest.clean import match_key
 from ingest.lexical import _stopwords, tokens
 
-from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, lemma, stem, zipf
+from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, lemma, stem, zipf
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
@@ -141,6 +141,7 @@ class HybridRetriever(BaseRetriever):
         if text in self._terms:
             return self._terms[text]
         en = is_english(text)
+        key, text = text, english_phrases(text) if en else text
         caps = capitalised_words(text)
         stop = _stopwords()
         out: list[Term] = []
@@ -188,7 +189,7 @@ class HybridRetriever(BaseRetriever):
             out.append(Term(word, alts, status, weight, compound, word in caps, share))
         if len(self._terms) > 5000:
             self._terms.clear()
-        self._terms[text] = out
+        self._terms[key] = out
         return out
 
     def query_tokens(self, text: str) -> list[str]:
@@ -282,7 +283,7 @@ class HybridRetriever(BaseRetriever):
         if not is_english(text):
             return ""
         words = []
-        for word in WORD_RE.findall(text.lower()):
+        for word in WORD_RE.findall(english_phrases(text)):
             danish = english(word)
             if danish:
                 words.append(danish[0])
@@ -322,12 +323,12 @@ class HybridRetriever(BaseRetriever):
         terms = self.terms(query.text)
         # the question's own stems (question words help too: "hvad tid" finds "kl.") and the
         # stems that stand for its content words
-        qtokens = [] if is_english(query.text) else self.query_tokens(query.text)
+        variant = self.danish_variant(query.text)
+        qtokens = self.query_tokens(variant) if variant else [] if is_english(query.text) else self.query_tokens(query.text)
         qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
         dense = self.dense(query.text, allowed)
         lexical = self.lexical(qtokens, allowed)
         rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]
-        variant = self.danish_variant(query.text)
         if variant:  # an English question also searched as its Danish words
             variant_dense = self.dense(variant, allowed)
             rankings.append((variant_dense, k["variant_weight"]))
