@@ -143,6 +143,10 @@ class Assistant:
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
+        if search_text != text:  # a follow-up: the voice it names is the one asked about
+            own = analyse(text, voice_cues, meeting_cues)
+            if own.voices:
+                query.voices, query.voice_boost = own.voices, self.settings.followup_voice_boost
         variant = retriever.danish_variant(claim or search_text)
         if variant:  # an English question: voice and meeting cues from its Danish words too
             extra = analyse(variant, voice_cues, meeting_cues)

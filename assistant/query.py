@@ -63,6 +63,7 @@ class Query:
     voices: list[str] = field(default_factory=list)
     meetings: list[str] = field(default_factory=list)
     truncated: bool = False
+    voice_boost: float | None = None  # instead of the knob: the voice a follow-up names weighs more
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, bool]:

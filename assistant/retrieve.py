@@ -346,7 +346,7 @@ class HybridRetriever(BaseRetriever):
                 continue
             rec_voices = {p.get("voice", "") for p in places(rec)}
             if query.voices and rec_voices & set(query.voices):
-                score *= 1 + k["voice_boost"]
+                score *= 1 + (k["voice_boost"] if query.voice_boost is None else query.voice_boost)
             if query.meetings and meetings_of(rec) & set(query.meetings):
                 score *= 1 + k["meeting_boost"]
             if total:

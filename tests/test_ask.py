@@ -253,3 +253,10 @@ def test_meeting_filter_finds_statements_recorded_at_the_meeting(assistant):
         ids = {c["meeting_id"], c["recorded_in"]["id"]} | {p["meeting_id"] for p in c["also_in"]} \
             | {p["recorded_in"]["id"] for p in c["also_in"]}
         assert "politikermoede_2017" in ids
+
+
+def test_the_voice_a_follow_up_names_comes_first(assistant):
+    result = assistant.ask("og hvad sagde brugerne?", previous="hvad skete der på mødet med fagpersonerne i marts?")
+    assert not result["refused"]
+    assert result["citations"][0]["voice"] == "users"
+    assert "fagpersonerne" not in result.get("rewritten", "")
