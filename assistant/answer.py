@@ -1,5 +1,6 @@
-"""Extractive answers: verbatim sentences from the best passages, grouped by who said them and
-at which meeting, each with its citation number; a refusal when nothing supports an answer."""
+"""Extractive answers as a typed structure: verbatim sentences from the best passages, grouped
+by who said them and where, each with its citation number; the answer text is rendered from the
+groups. Also the decision between an answer, an unsure answer and a refusal."""
 from __future__ import annotations
 
 from ingest.clean import split_sentences
@@ -8,22 +9,49 @@ from ingest.lexical import tokens
 from .retrieve import Hit
 
 REFUSAL = "Det fremgår ikke af materialet."
+UNSURE = "Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:"
+CLAIM_YES = "Ja –"
+CLAIM_NO = "Nej, det fremgår ikke af materialet."
+MORE = "Mere fra materialet:"
 QUOTE_CHARS = 300
 RELATIVE_CUTOFF = 0.55  # passages scoring below this share of the best one are left out
 
 
-def supported(support: dict, min_dense: float, min_coverage: float, english_min_dense: float) -> bool:
-    """Whether the best passages can answer: no content word of the question is unknown to the
-    whole corpus, the best passage is close enough in meaning, and (for Danish questions) the
-    top passages cover enough of the question's words. Thresholds: `python -m eval.calibrate`."""
+def decide(support: dict, knobs) -> str:
+    """'answer', 'unsure' or 'refused' from the support signals (retrieve.support) and the
+    thresholds (Settings / knobs.toml, calibrated by `python -m eval.calibrate`):
+    - refused: the question names something specific the corpus lacks (a name, place, number,
+      year or rare word), none of the words of its topic (beside voices and meetings) is in
+      the corpus in any form, or the best passage is far off in meaning;
+    - answer: the best passage is close in meaning and the top passages cover enough of the
+      question's words (for English: close in meaning);
+    - unsure otherwise: an ordinary word the documents phrase otherwise is no reason to claim
+      absence."""
+    get = knobs.get if isinstance(knobs, dict) else (lambda k, d=None: getattr(knobs, k, d))
     if support["missing"]:
-        return False
+        return "refused"
+    if support.get("topic_missing") and get("refuse_missing_topic", 1):
+        return "refused"  # every word of the topic (beside voices and meetings) is unknown to the corpus
+    if support["dense"] < get("refuse_dense", 0.8):
+        return "refused"
     if support["english"]:
-        return support["dense"] >= english_min_dense
-    return support["dense"] >= min_dense and support["coverage"] >= min_coverage
+        return "answer" if support["dense"] >= get("english_min_dense", 0.7) else "unsure"
+    if len(support.get("ordinary", [])) > get("max_ordinary_answer", 0):
+        return "unsure"  # words the corpus lacks entirely: the passages may answer in other words
+    if support["dense"] >= get("min_dense", 0.8) and support["coverage"] >= get("min_coverage", 0.05):
+        return "answer"
+    return "unsure"
 
 
-def select(hits: list[Hit], k: int, index) -> list[dict]:
+def supported(support: dict, min_dense: float, min_coverage: float, english_min_dense: float,
+              refuse_dense: float | None = None) -> bool:
+    """Whether the question is answered (not refused): kept for callers of the old rule."""
+    knobs = {"min_dense": min_dense, "min_coverage": min_coverage, "english_min_dense": english_min_dense,
+             "refuse_dense": min_dense if refuse_dense is None else refuse_dense}
+    return decide(support, knobs) != "refused"
+
+
+def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUTOFF) -> list[dict]:
     """The passages to answer from: the best k within reach of the best one. A passage that
     introduces a list ("... (I prioriteret rækkefølge):") is cited together with the list's
     items, as one citation spanning their lines."""
@@ -33,7 +61,7 @@ def select(hits: list[Hit], k: int, index) -> list[dict]:
     chosen: list[dict] = []
     taken: set[str] = set()
     for h in hits[:k]:
-        if h.score < RELATIVE_CUTOFF * top or h.record["id"] in taken:
+        if h.score < relative_cutoff * top or h.record["id"] in taken:
             continue
         rec = h.record
         items = index.following(rec) if rec["text"].rstrip().endswith(":") else []
@@ -41,31 +69,31 @@ def select(hits: list[Hit], k: int, index) -> list[dict]:
         taken.update(r["id"] for r in [rec, *items])
         if items:
             rec = {**rec, "text": "\n".join(r["text"] for r in [rec, *items]),
-                   "line_end": items[-1]["line_end"],
-                   "also_in": [p for r in [rec, *items] for p in r["also_in"]]}
+                   "line_end": items[-1]["line_end"], "col_end": items[-1].get("col_end"),
+                   "also_in": [p for r in [rec, *items] for p in r.get("also_in", [])]}
         chosen.append(rec)
     return chosen
 
 
-def quote(text: str, question: str) -> str:
+def quote(text: str, question: str, chars: int = QUOTE_CHARS) -> str:
     """The passage itself when short, else its sentences that share most words with the
     question (verbatim, in their order, "…" where text is left out)."""
     if "\n" in text:  # a list: its intro and items
         items = text.split("\n")
         out = items[0]
         for item in items[1:]:
-            if len(out) + len(item) > 2 * QUOTE_CHARS:
+            if len(out) + len(item) > 2 * chars:
                 return out + " · …"
             out += " · " + item
         return out
-    if len(text) <= QUOTE_CHARS:
+    if len(text) <= chars:
         return text
     qset = set(tokens(question))
     spans = split_sentences(text)
     scored = sorted(spans, key=lambda s: -len(qset & set(tokens(text[s[0]:s[1]]))))
     chosen, size = [], 0
     for a, b in scored:
-        if chosen and size + (b - a) > QUOTE_CHARS:
+        if chosen and size + (b - a) > chars:
             continue
         chosen.append((a, b))
         size += b - a
@@ -80,46 +108,135 @@ def quote(text: str, question: str) -> str:
     return " ".join(parts)
 
 
-def citation(n: int, rec: dict, manifest, question: str) -> dict:
-    meeting = manifest.meetings.get(rec["meeting"])
+# -- citations -------------------------------------------------------------------------------
+def _title(manifest, meeting_id: str) -> str:
+    m = manifest.meetings.get(meeting_id) if meeting_id else None
+    return m.title if m else meeting_id
+
+
+def _recorded_in(manifest, place: dict) -> dict:
+    """The material that records a place: its meeting id and title (the file's title when the
+    id is no meeting)."""
+    rid = place.get("recorded_in") or place.get("meeting", "")
+    title = _title(manifest, rid)
+    if not title:
+        try:
+            title = manifest.file(place["file"]).title
+        except (KeyError, AttributeError):
+            title = place.get("file", "")
+    return {"id": rid, "title": title}
+
+
+def _cols(place: dict, line_length) -> tuple[int, int]:
+    """Character offsets of a place in its first and last line; the whole lines when the
+    record has none."""
+    start = place.get("col_start")
+    end = place.get("col_end")
+    if start is None:
+        start = 0
+    if end is None:
+        end = line_length(place["file"], place["line_end"]) if line_length else 0
+    return int(start), int(end)
+
+
+def label(voice_label: str, meeting: str, date_label: str, recorded_title: str) -> str:
+    """"<voice> – <meeting>, <date>" when the meeting is known, else "<voice> – gengivet i
+    <recorded_in title>"."""
+    if meeting:
+        return f"{voice_label} – {meeting}" + (f", {date_label}" if date_label else "")
+    return f"{voice_label} – gengivet i {recorded_title}" if recorded_title else voice_label
+
+
+def citation(n: int, rec: dict, manifest, question: str, line_length=None,
+             quote_chars: int = QUOTE_CHARS) -> dict:
+    meeting_id = rec.get("meeting", "") or ""
+    meeting = manifest.meetings.get(meeting_id)
     voices = manifest.voices
-    return {
-        "n": n, "text": rec["text"], "quote": quote(rec["text"], question),
+    voice = rec.get("voice", "")
+    voice_label = voices.get(voice, {}).get("label", voice)
+    recorded = _recorded_in(manifest, rec)
+    col_start, col_end = _cols(rec, line_length)
+    out = {
+        "n": n, "text": rec["text"], "quote": quote(rec["text"], question, quote_chars),
         "file": rec["file"], "line_start": rec["line_start"], "line_end": rec["line_end"],
-        "meeting": meeting.title if meeting else rec["meeting"], "meeting_id": rec["meeting"],
+        "col_start": col_start, "col_end": col_end,
+        "meeting": meeting.title if meeting else meeting_id, "meeting_id": meeting_id,
+        "recorded_in": recorded,
         "date": meeting.date if meeting else "", "date_label": meeting.date_label if meeting else "",
-        "voice": rec["voice"], "voice_label": voices.get(rec["voice"], {}).get("label", rec["voice"]),
-        "heading": rec["heading"],
-        "also_in": [{"file": p["file"], "line_start": p["line_start"], "line_end": p["line_end"],
-                     "meeting": manifest.meetings[p["meeting"]].title if p["meeting"] in manifest.meetings else p["meeting"],
-                     "voice": p["voice"]} for p in rec["also_in"]],
+        "voice": voice, "voice_label": voice_label,
+        "heading": rec.get("heading", ""), "kind": rec.get("kind", ""),
+        "also_in": also_in(rec, manifest, line_length),
     }
+    out["label"] = label(voice_label, out["meeting"], out["date_label"], recorded["title"])
+    return out
 
 
-def _who(c: dict) -> str:
-    when = f", {c['date_label']}" if c["date_label"] else ""
-    return f"{c['voice_label']} – {c['meeting']}{when}"
+def also_in(rec: dict, manifest, line_length=None) -> list[dict]:
+    """The other places of a statement, each once (by file, lines and columns), not the cited
+    place itself."""
+    seen = {(rec["file"], rec["line_start"], rec["line_end"], *_cols(rec, line_length))}
+    out = []
+    for p in rec.get("also_in", []):
+        cols = _cols(p, line_length)
+        key = (p["file"], p["line_start"], p["line_end"], *cols)
+        if key in seen:
+            continue
+        seen.add(key)
+        mid = p.get("meeting", "") or ""
+        out.append({"file": p["file"], "line_start": p["line_start"], "line_end": p["line_end"],
+                    "col_start": cols[0], "col_end": cols[1],
+                    "meeting": _title(manifest, mid), "meeting_id": mid,
+                    "recorded_in": _recorded_in(manifest, p), "voice": p.get("voice", "")})
+    return out
+
+
+# -- the typed structure and its text ---------------------------------------------------------
+def groups(citations: list[dict]) -> list[dict]:
+    """The citations as groups by voice and meeting; the first group holds the lead statement
+    alone (the gist), the others follow in order of first appearance."""
+    out: list[dict] = []
+    for k, c in enumerate(citations):
+        item = {"n": c["n"], "quote": c["quote"]}
+        if k > 0:
+            same = next((g for g in out[1:] if g["label"] == c["label"]), None)
+            if same:
+                same["items"].append(item)
+                continue
+        out.append({"label": c["label"], "voice": c["voice"], "voice_label": c["voice_label"],
+                    "meeting_id": c["meeting_id"], "items": [item]})
+    return out
+
+
+def render(groups_: list[dict], lead: str = "") -> str:
+    """The answer text from the groups: the lead statement with its label, then "Mere fra
+    materialet:" and the other groups. `lead` ("Ja –", the unsure line) goes before it."""
+    if not groups_:
+        return lead
+    first = groups_[0]
+    head = " ".join(f"«{i['quote']}» [{i['n']}]" for i in first["items"])
+    lines = [f"{lead} {head}".strip() if lead and not lead.endswith(":") else head, f"({first['label']})"]
+    if lead.endswith(":"):
+        lines.insert(0, lead)
+    if len(groups_) > 1:
+        lines += ["", MORE]
+        for g in groups_[1:]:
+            lines.append(f"{g['label']}:")
+            lines.extend(f"- «{i['quote']}» [{i['n']}]" for i in g["items"])
+    return "\n".join(lines)
 
 
 def compose(citations: list[dict]) -> str:
-    """The answer text: the best statement first (the gist), then the others grouped by voice
-    and meeting."""
-    first = citations[0]
-    lines = [f"«{first['quote']}» [{first['n']}]", f"({_who(first)})"]
-    rest = citations[1:]
-    if rest:
-        lines.append("")
-        lines.append("Mere fra materialet:")
-        groups: dict[str, list[dict]] = {}
-        for c in rest:
-            groups.setdefault(_who(c), []).append(c)
-        for who, items in groups.items():
-            lines.append(f"{who}:")
-            lines.extend(f"- «{c['quote']}» [{c['n']}]" for c in items)
-    return "\n".join(lines)
+    """The answer text of a list of citations (kept for callers of the old function)."""
+    return render(groups(citations))
 
 
 def refusal_text(closest: list[dict]) -> str:
     if not closest:
         return REFUSAL
     return REFUSAL + " De nærmeste steder i materialet er vist nedenfor som måske relevante."
+
+
+def claim_no_text(closest: list[dict]) -> str:
+    if not closest:
+        return CLAIM_NO
+    return CLAIM_NO + " De nærmeste steder i materialet er vist nedenfor som måske relevante."

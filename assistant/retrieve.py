@@ -1,28 +1,25 @@
 """Hybrid retrieval: dense (Chroma) + lexical (bm25s), fused by reciprocal rank, with voice
-and meeting cues as a boost (not a filter), and user-chosen filters as a filter."""
+and meeting cues as a boost (not a filter), and user-chosen filters as a filter. Question words
+are matched by stem, lemma, compound parts, near-synonyms and (English) Danish equivalents."""
 from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.core.vector_stores.types import (FilterOperator, MetadataFilter, MetadataFilters,
-                                                  VectorStoreQuery)
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from ingest.clean import match_key
-from ingest.lexical import tokens
+from ingest.lexical import _stopwords, tokens
 
-from .query import Query, content_tokens, content_words, is_english, numbered_entities
+from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, lemma, stem, zipf
+from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
-RRF_K = 60
-VOICE_BOOST = 0.3  # fused score x (1 + boost) when the passage has a voice the question names
-MEETING_BOOST = 0.35
-COVERAGE_BOOST = 2.0  # fused score x (1 + boost x idf-weighted share of the question's words in the passage)
-MAX_FUZZY_WORDS = 12  # unknown words per question looked up fuzzily (bounds the cost of junk input)
-LEXICAL_WEIGHT = 1.0  # weight of the lexical ranking in the fusion (dense has 1.0)
+DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
+                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5}
 
 
 @dataclass
@@ -30,6 +27,27 @@ class Hit:
     record: dict
     score: float
     dense: float  # cosine similarity of question and passage
+
+
+@dataclass
+class Term:
+    """A content word of a question and the corpus stems that stand for it."""
+    word: str
+    alts: list[str] = field(default_factory=list)  # corpus stems: its own, lemma, parts, synonyms
+    status: str = "known"  # known | ordinary | specific (see Vocabulary.status)
+    weight: float = 0.0  # idf
+    compound: bool = False  # the corpus lacks the word itself: all its parts (alts) must be there
+    capitalised: bool = False
+    share: float = 1.0  # of a compound: the share of its parts that the corpus has
+
+    @property
+    def value(self) -> float:
+        return self.weight * self.share
+
+    def covered_by(self, found: set[str]) -> bool:
+        if self.compound:
+            return bool(self.alts) and all(a in found for a in self.alts)
+        return any(a in found for a in self.alts)
 
 
 def _by_start(words) -> dict[str, list[str]]:
@@ -46,26 +64,44 @@ def _pairs(key: str):
     return zip(words, words[1:])
 
 
+def places(rec: dict) -> list[dict]:
+    """Every place a statement stands: the record itself and its also_in entries."""
+    return [rec, *rec.get("also_in", [])]
+
+
+def meetings_of(rec: dict) -> set[str]:
+    """Meetings a statement belongs to: where it was said or recorded, in any of its places."""
+    out = set()
+    for p in places(rec):
+        out.update(x for x in (p.get("meeting", ""), p.get("recorded_in", "")) if x)
+    return out
+
+
 class HybridRetriever(BaseRetriever):
     """One job: the best passages for a question, as llama-index nodes."""
 
-    def __init__(self, index, embedder, dense_k: int = 30, lexical_k: int = 30):
+    def __init__(self, index, embedder, dense_k: int = 30, lexical_k: int = 30, knobs: dict | None = None):
         super().__init__()
         self.index = index
         self.embedder = embedder
         self.dense_k = dense_k
         self.lexical_k = lexical_k
+        self.knobs = {**DEFAULT_KNOBS, **(knobs or {})}
         vocab = index.bm25.vocab_dict
         self._vocab = set(vocab)
         self._vocab_list = sorted(v for v in vocab if len(v) > 3)
         self._vocab_by_start = _by_start(self._vocab_list)
         self._fuzzy: dict[str, str] = {}  # misspelt word -> closest corpus word ("" for none)
-        self._doc_tokens = [set(tokens(f"{r['heading']} {r['text']}")) for r in index.records]
+        texts = [f"{r.get('heading', '')} {r['text']}" for r in index.records]
+        self.words = Vocabulary(texts)
+        self._doc_tokens = [set(tokens(t)) for t in texts]
         self._row = {r["id"]: i for i, r in enumerate(index.records)}
         df: dict[str, int] = {}
-        for doc in self._doc_tokens:
+        self._docs_of: dict[str, list[int]] = {}
+        for i, doc in enumerate(self._doc_tokens):
             for tok in doc:
                 df[tok] = df.get(tok, 0) + 1
+                self._docs_of.setdefault(tok, []).append(i)
         n = len(self._doc_tokens)
         self._idf = {tok: math.log((n + 1) / (c + 0.5)) for tok, c in df.items()}
         self._idf_unknown = math.log((n + 1) / 0.5)
@@ -73,10 +109,17 @@ class HybridRetriever(BaseRetriever):
         # word pairs written as one word in questions ("kick off" -> "kickoff", misspelt "kikoff")
         self._joined = _by_start({a + b for r in index.records for a, b in _pairs(match_key(r["text"]))
                                   if min(len(a), len(b)) <= 4 and len(a + b) >= 5})
+        manifest = getattr(index, "manifest", None)
+        cues = [c for d in getattr(manifest, "voices", {}).values() for c in d.get("cues", [])]
+        cues += [c for m in getattr(manifest, "meetings", {}).values() for c in m.cues]
+        self._cue_words = {w for c in cues for w in WORD_RE.findall(c.lower())}
+        self._terms: dict[str, list[Term]] = {}
+        self._neighbours: dict[str, list[str]] = {}
 
+    # -- words -------------------------------------------------------------------------------
     def known_word(self, tok: str) -> bool:
-        """Whether the corpus has the word: as it is, misspelt (a close form) or as part of a
-        compound ("mentimet" in "mentimetermål")."""
+        """Whether the corpus has the (stemmed) word: as it is, misspelt (a close form) or as
+        part of a compound ("mentimet" in "mentimetermål")."""
         if tok in self._vocab or self.query_tokens(tok):
             return True
         if len(tok) >= 6 and any(v.startswith(tok) or (len(v) >= 5 and tok.startswith(v))
@@ -84,54 +127,179 @@ class HybridRetriever(BaseRetriever):
             return True
         return len(tok) >= 5 and bool(difflib.get_close_matches(tok, self._joined.get(tok[0], ()), n=1, cutoff=0.8))
 
-    def support(self, text: str, hits: list["Hit"], top: int = 3) -> dict:
-        """Signals of whether the best passages can answer the question: the best cosine
-        similarity; the idf-weighted share of the question's content words found in the top
-        passages; the content words the whole corpus lacks; numbered things the question names
-        ("Bord 2") that no passage names."""
-        english = is_english(text)
-        words, missing = set(), []
-        for tok in content_tokens(text):
-            if tok in self._vocab:
-                words.add(tok)
-            else:
-                fixed = self.query_tokens(tok)
-                words.add(fixed[0] if fixed else tok)
-                if not english and len(tok) >= 4 and not self.known_word(tok):
-                    missing.append(tok)
-        found = set().union(*(self._doc_tokens[self._row[h.record["id"]]] for h in hits[:top])) if hits else set()
-        total = sum(self._idf.get(w, self._idf_unknown) for w in words)
-        covered = sum(self._idf.get(w, self._idf_unknown) for w in words if w in found)
-        unnamed = [e for e in numbered_entities(text) if e not in self._keys_text]
-        return {"dense": max((h.dense for h in hits), default=0.0),
-                "coverage": covered / total if total else 0.0,
-                "missing": missing + unnamed, "english": english}
+    def _fix(self, tok: str) -> str:
+        """The closest corpus stem of a misspelt stem ("" for none), cached and bounded."""
+        if tok not in self._fuzzy:
+            close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
+            if len(self._fuzzy) > 50_000:
+                self._fuzzy.clear()
+            self._fuzzy[tok] = close[0] if close else ""
+        return self._fuzzy[tok]
 
-    # -- the parts -------------------------------------------------------------------------
+    def terms(self, text: str) -> list[Term]:
+        """The question's content words, each with the corpus stems that can stand for it."""
+        if text in self._terms:
+            return self._terms[text]
+        en = is_english(text)
+        key, text = text, english_phrases(text) if en else text
+        caps = capitalised_words(text)
+        stop = _stopwords()
+        out: list[Term] = []
+        seen: set[str] = set()
+        fuzzy_left = int(self.knobs["max_fuzzy_words"])
+        for word in WORD_RE.findall(text.lower()):
+            if word in seen or word in QUESTION_WORDS or word in stop or (en and word in ENGLISH_WORDS):
+                continue
+            seen.add(word)
+            alts: list[str] = []
+            status = "known"
+            compound = False
+            share = 1.0
+            if en:
+                danish = english(word)
+                alts = [stem(d) for d in danish]
+                if not danish and word in self._vocab:  # a name or Danish word in an English question
+                    alts = [word]
+                if not alts:
+                    continue  # an English word without a Danish equivalent: matched by meaning only
+            else:
+                st = stem(word)
+                if st in self._vocab:
+                    alts.append(st)
+                parts = [] if self.words.known(word) else self.words.parts(word)
+                share = 1.0
+                if parts:
+                    compound = True
+                    share = len(parts) / len(self.words.split(word))
+                    alts.extend(stem(p) for p in parts)
+                else:
+                    alts.extend(stem(w) for w in self.words.expand(word))
+                if not alts and len(st) >= 5 and fuzzy_left > 0:
+                    fuzzy_left -= 1
+                    fixed = self._fix(st)
+                    if fixed:
+                        alts.append(fixed)
+                status = self.words.status(word, word in caps, self.knobs["common_zipf"])
+                if not alts and status != "known" and len(st) >= 4 and self.known_word(st):
+                    status = "known"  # a misspelling or a joined word pair the corpus has
+                if len(word) < 4 and not alts and not word.isdigit():
+                    continue  # short leftovers ("ca", "fx") carry no topic
+            alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
+            weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
+            out.append(Term(word, alts, status, weight, compound, word in caps, share))
+        if len(self._terms) > 5000:
+            self._terms.clear()
+        self._terms[key] = out
+        return out
+
     def query_tokens(self, text: str) -> list[str]:
-        """Stemmed question words; a misspelt word not in the corpus takes its closest form
-        (not in an English question, whose words would be "corrected" into Danish ones)."""
+        """Corpus stems for a text: for a single stem its fuzzy correction, else every stem
+        that stands for the text's content words."""
         out = []
-        fuzzy_left = MAX_FUZZY_WORDS if not is_english(text) else 0
+        fuzzy_left = int(self.knobs["max_fuzzy_words"]) if not is_english(text) else 0
         for tok in tokens(text):
             if tok in self._vocab:
                 out.append(tok)
             elif fuzzy_left and len(tok) > 3:
                 fuzzy_left -= 1
-                if tok not in self._fuzzy:
-                    close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
-                    if len(self._fuzzy) > 50_000:
-                        self._fuzzy.clear()
-                    self._fuzzy[tok] = close[0] if close else ""
-                if self._fuzzy[tok]:
-                    out.append(self._fuzzy[tok])
+                if self._fix(tok):
+                    out.append(self._fix(tok))
         return out
 
-    def dense(self, text: str, filters: MetadataFilters | None) -> list[tuple[str, float]]:
+    def neighbours(self, st: str, most: int = 3) -> list[str]:
+        """Corpus stems that occur in nearly the same passages as st (co-occurring words; a
+        weak stand-in for a near-synonym)."""
+        if st in self._neighbours:
+            return self._neighbours[st]
+        docs = set(self._docs_of.get(st, ()))
+        out: list[str] = []
+        if 2 <= len(docs) <= 40:
+            counts: dict[str, int] = {}
+            for i in docs:
+                for tok in self._doc_tokens[i]:
+                    if tok != st:
+                        counts[tok] = counts.get(tok, 0) + 1
+            scored = []
+            for tok, c in counts.items():
+                jac = c / (len(docs) + len(self._docs_of[tok]) - c)
+                if jac >= 0.5:
+                    scored.append((jac, tok))
+            out = [t for _, t in sorted(scored, reverse=True)[:most]]
+        self._neighbours[st] = out
+        return out
+
+    def doc_tokens(self, rec: dict) -> set[str]:
+        row = self._row.get(rec.get("id"))
+        return self._doc_tokens[row] if row is not None else set(tokens(rec.get("text", "")))
+
+    def coverage(self, terms: list[Term], found: set[str], neighbours: bool = False) -> float:
+        """idf-weighted share of the terms that the stems `found` cover (co-occurring
+        neighbours count half when asked for)."""
+        total = sum(t.weight for t in terms)
+        if not total:
+            return 0.0
+        got = 0.0
+        for t in terms:
+            if t.covered_by(found):
+                got += t.value
+            elif neighbours and any(n in found for a in t.alts for n in self.neighbours(a)):
+                got += 0.5 * t.value
+        return got / total
+
+    def support(self, text: str, hits: list["Hit"], top: int = 3) -> dict:
+        """Signals of whether the best passages can answer the question: the best cosine
+        similarity; the idf-weighted share of the question's content words found in the top
+        passages; the content words the whole corpus lacks, as specific (names, places,
+        numbers, rare words: a reason to refuse) or ordinary Danish; numbered things the
+        question names ("Bord 2") that no passage names."""
+        terms = self.terms(text)
+        found = set().union(*(self.doc_tokens(h.record) for h in hits[:top])) if hits else set()
+        unnamed = [e for e in numbered_entities(text) if e not in self._keys_text]
+        status = {}
+        for t in terms:
+            status[t.word] = t.status if t.alts else t.status
+            if t.compound and not t.covered_by(found):
+                # a compound whose parts no top passage holds together ("kommunalvalget"): judged
+                # as a word the corpus lacks
+                status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["common_zipf"])
+            elif t.alts:
+                status[t.word] = "known"
+        topic = [t for t in terms if t.word not in self._cue_words]
+        return {"dense": max((h.dense for h in hits[:top]), default=0.0),
+                "coverage": self.coverage(terms, found),
+                # what the question asks about, beyond who and where, is nowhere in the corpus
+                "topic_missing": bool(topic) and all(status[t.word] != "known" for t in topic),
+                "missing": [w for w, st in status.items() if st == "specific"] + unnamed,
+                "ordinary": [w for w, st in status.items() if st == "ordinary"],
+                # words the corpus lacks, for recalibration: (word, Zipf frequency, name-like)
+                "unknown": [(w, round(max(zipf(w), zipf(lemma(w))), 2), any(c.isdigit() for c in w)
+                             or w in {t.word for t in terms if t.capitalised})
+                            for w, st in status.items() if st != "known"],
+                "english": is_english(text), "terms": len(terms)}
+
+    def danish_variant(self, text: str) -> str:
+        """An English question in the documents' Danish words ("" for a Danish question or an
+        English one with too few known words)."""
+        if not is_english(text):
+            return ""
+        words = []
+        for word in WORD_RE.findall(english_phrases(text)):
+            danish = english(word)
+            if danish:
+                words.append(danish[0])
+            elif word in self.words.words and word not in ENGLISH_WORDS:
+                words.append(word)  # names, numbers, Danish words in an English question
+        return " ".join(words) if len(words) >= 2 else ""
+
+    # -- the parts -------------------------------------------------------------------------
+    def dense(self, text: str, allowed: set[str] | None) -> list[tuple[str, float]]:
         vec = self.embedder.get_query_embedding(text)
-        result = self.index.vector_store.query(VectorStoreQuery(
-            query_embedding=vec, similarity_top_k=self.dense_k, filters=filters))
-        return list(zip(result.ids or [], result.similarities or []))
+        k = self.dense_k if allowed is None else len(self.index.records)
+        result = self.index.vector_store.query(VectorStoreQuery(query_embedding=vec, similarity_top_k=k))
+        pairs = zip(result.ids or [], result.similarities or [])
+        if allowed is not None:
+            pairs = [(rid, s) for rid, s in pairs if rid in allowed][:self.dense_k]
+        return list(pairs)
 
     def lexical(self, qtokens: list[str], allowed: set[str] | None) -> list[tuple[str, float]]:
         if not qtokens:
@@ -150,52 +318,56 @@ class HybridRetriever(BaseRetriever):
     # -- the whole -------------------------------------------------------------------------
     def search(self, query: Query, voices: list[str] | None = None,
                meetings: list[str] | None = None) -> list[Hit]:
-        filters, allowed = self._filters(voices, meetings)
-        # an English question is matched by meaning only: its words would only meet Danish
-        # words by accident in the lexical index
-        english = is_english(query.text)
-        qtokens = [] if english else self.query_tokens(query.text)
-        dense = self.dense(query.text, filters)
+        k = self.knobs
+        allowed = self._allowed(voices, meetings)
+        terms = self.terms(query.text)
+        # the question's own stems (question words help too: "hvad tid" finds "kl.") and the
+        # stems that stand for its content words
+        variant = self.danish_variant(query.text)
+        qtokens = self.query_tokens(variant) if variant else [] if is_english(query.text) else self.query_tokens(query.text)
+        qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
+        dense = self.dense(query.text, allowed)
         lexical = self.lexical(qtokens, allowed)
+        rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]
+        if variant:  # an English question also searched as its Danish words
+            variant_dense = self.dense(variant, allowed)
+            rankings.append((variant_dense, k["variant_weight"]))
+            dense = {**dict(variant_dense), **{r: s for r, s in dense}}.items()
         fused: dict[str, float] = {}
-        for ranking, weight in ((dense, 1.0), (lexical, LEXICAL_WEIGHT)):
+        for ranking, weight in rankings:
             for rank, (rid, _) in enumerate(ranking):
-                fused[rid] = fused.get(rid, 0.0) + weight / (RRF_K + rank + 1)
+                fused[rid] = fused.get(rid, 0.0) + weight / (k["rrf_k"] + rank + 1)
         sims = dict(dense)
-        qidf = {} if english else {t: self._idf.get(t, self._idf_unknown) for t in set(self.query_tokens(
-            " ".join(content_words(query.text))))}
+        total = sum(t.weight for t in terms if t.alts)
         hits = []
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
             if rec is None:
                 continue
-            rec_voices = {rec["voice"], *(p["voice"] for p in rec["also_in"])}
-            rec_meetings = {rec["meeting"], *(p["meeting"] for p in rec["also_in"])}
+            rec_voices = {p.get("voice", "") for p in places(rec)}
             if query.voices and rec_voices & set(query.voices):
-                score *= 1 + VOICE_BOOST
-            if query.meetings and rec_meetings & set(query.meetings):
-                score *= 1 + MEETING_BOOST
-            doc = self._doc_tokens[self._row[rid]]
-            if qidf:
-                score *= 1 + COVERAGE_BOOST * sum(w for t, w in qidf.items() if t in doc) / sum(qidf.values())
+                score *= 1 + (k["voice_boost"] if query.voice_boost is None else query.voice_boost)
+            if query.meetings and meetings_of(rec) & set(query.meetings):
+                score *= 1 + k["meeting_boost"]
+            if total:
+                doc = self._doc_tokens[self._row[rid]]
+                share = sum(t.weight for t in terms if t.alts and t.covered_by(doc)) / total
+                score *= 1 + k["coverage_boost"] * share
             hits.append(Hit(rec, score, float(sims.get(rid, 0.0))))
         hits.sort(key=lambda h: -h.score)
         return hits
 
-    def _filters(self, voices, meetings):
+    def _allowed(self, voices, meetings) -> set[str] | None:
+        """The passages the user's filters let through: the chosen voices; a meeting matches
+        where a statement was said or recorded, in any of its places."""
         if not voices and not meetings:
-            return None, None
-        parts = []
-        if voices:
-            parts.append(MetadataFilter(key="voice", value=list(voices), operator=FilterOperator.IN))
-        if meetings:
-            parts.append(MetadataFilter(key="meeting", value=list(meetings), operator=FilterOperator.IN))
-        allowed = {r["id"] for r in self.index.records
-                   if (not voices or r["voice"] in voices) and (not meetings or r["meeting"] in meetings)}
-        return MetadataFilters(filters=parts), allowed
+            return None
+        return {r["id"] for r in self.index.records
+                if (not voices or r.get("voice") in voices)
+                and (not meetings or meetings_of(r) & set(meetings))}
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         hits = self.search(Query(text=query_bundle.query_str))
         return [NodeWithScore(node=TextNode(id_=h.record["id"], text=h.record["text"],
-                                            metadata={k: h.record[k] for k in ("file", "voice", "meeting")}),
+                                            metadata={k: h.record.get(k, "") for k in ("file", "voice", "meeting")}),
                               score=h.score) for h in hits]

@@ -141,3 +141,122 @@ def test_python_api_matches_cli_structure(settings, built_index):
     via_cli = json.loads(proc.stdout)
     assert set(direct) == set(via_cli)
     assert [c["text"] for c in direct["citations"]] == [c["text"] for c in via_cli["citations"]]
+
+
+# -- evidence-based refusals, claims, follow-ups, the typed structure ----------------------------
+def test_an_everyday_word_the_documents_do_not_use_is_no_reason_to_claim_absence(assistant):
+    # the documents say "deltagere", not "mennesker"
+    result = assistant.ask("Hvor mange mennesker kom til workshoppen i Solrød?")
+    assert not result["refused"]
+    assert any("26 deltagere" in c["text"] for c in result["citations"])
+
+
+def test_an_everyday_word_with_no_match_gives_an_unsure_answer_with_the_closest_passages(assistant):
+    result = assistant.ask("Hvad sagde brugerne om overgange i sommerferien?")
+    assert result["kind"] == "unsure" and result["unsure"] is True and result["refused"] is False
+    assert result["answer"].startswith("Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:")
+    assert result["citations"] and result["groups"]
+    assert "Det fremgår ikke" not in result["answer"]
+
+
+def test_a_topic_the_corpus_has_in_no_form_is_refused(assistant):
+    result = assistant.ask("Hvad sagde brugerne om sommerferien?")
+    assert result["kind"] == "refused" and result["refused"] and result["citations"] == []
+    assert "sommerferien" in result["unknown_words"]
+
+
+def test_a_specific_name_the_corpus_lacks_is_refused_plainly(assistant):
+    result = assistant.ask("Hvad mente politikerne om Vordingborg Kommunes budget?")
+    assert result["kind"] == "refused" and result["refused"] and not result["unsure"]
+    assert result["answer"].startswith("Det fremgår ikke af materialet")
+
+
+def test_a_recorded_claim_is_confirmed_with_the_passage_that_states_it(assistant):
+    result = assistant.ask("står det nogen steder, at konkurrenceudsættelse ikke er vejen frem?")
+    assert result["kind"] == "claim_yes" and not result["refused"]
+    assert result["answer"].startswith("Ja –")
+    assert all("konkurrenceudsættelse" in c["text"].lower() for c in result["citations"])
+
+
+def test_an_unrecorded_claim_is_denied_not_answered_with_loose_quotes(assistant):
+    result = assistant.ask("står der at vi sagde at ventelisterne er for lange?")
+    assert result["kind"] == "claim_no" and result["refused"]
+    assert result["answer"].startswith("Nej, det fremgår ikke af materialet.")
+    assert result["citations"] == [] and result["maybe_relevant"]
+
+
+def test_an_opposite_claim_is_denied(assistant):
+    result = assistant.ask("står det nogen steder, at brugerne ville have mindre inddragelse?")
+    assert result["kind"] == "claim_no"
+
+
+def test_a_pronoun_follow_up_keeps_the_topic_and_the_voice(assistant):
+    result = assistant.ask("hvad mente de om det?", previous="hvad sagde brugerne om konkurrenceudsættelse?")
+    assert not result["refused"]
+    assert result["citations"][0]["voice"] == "users"
+    assert "konkurrenceudsættelse" in result["citations"][0]["text"].lower()
+
+
+def test_a_follow_up_naming_a_new_voice_replaces_the_old_one(assistant):
+    result = assistant.ask("og brugerne?", previous="hvad sagde fagpersonerne om overgange?")
+    assert "fagpersonerne" not in result.get("rewritten", "")
+    assert result["citations"][0]["voice"] == "users"
+    assert any("overgang" in c["text"].lower() for c in result["citations"])
+
+
+def test_what_came_of_it_is_a_follow_up_not_a_refusal(assistant):
+    result = assistant.ask("hvad kom der ud af det?", previous="hvad sagde politikerne på kick-off mødet om visionerne?")
+    assert not result["refused"] and result["citations"]
+    assert result["citations"][0]["meeting_id"] == "kickoff_2016"
+
+
+def test_english_question_gets_danish_passages_of_the_right_voice(assistant):
+    result = assistant.ask("What did the professionals say about transitions?")
+    assert not result["refused"]
+    assert result["citations"][0]["voice"] == "professionals"
+    assert any("overgang" in c["text"].lower() for c in result["citations"])
+
+
+def test_the_answer_is_a_typed_structure_the_text_is_rendered_from(assistant):
+    result = assistant.ask("hvad sagde brugerne om overgange?")
+    assert result["kind"] == "answer" and result["unsure"] is False
+    groups, cites = result["groups"], result["citations"]
+    assert [i["n"] for g in groups for i in g["items"]] == [c["n"] for c in cites]
+    assert groups[0]["items"][0]["n"] == 1 and groups[0]["label"] in result["answer"]
+    for c in cites:
+        assert {"col_start", "col_end", "recorded_in", "label"} <= set(c)
+        assert set(c["recorded_in"]) == {"id", "title"} and c["recorded_in"]["title"]
+        assert 0 <= c["col_start"] and (c["line_end"] > c["line_start"] or c["col_end"] > c["col_start"])
+        if c["meeting"]:
+            assert c["label"].startswith(f"{c['voice_label']} – {c['meeting']}")
+        else:
+            assert " – gengivet i " in c["label"]
+        places = [(p["file"], p["line_start"], p["line_end"], p["col_start"], p["col_end"]) for p in c["also_in"]]
+        assert len(places) == len(set(places))
+        assert (c["file"], c["line_start"], c["line_end"], c["col_start"], c["col_end"]) not in places
+        assert all({"col_start", "col_end", "recorded_in"} <= set(p) for p in c["also_in"])
+
+
+def test_citation_columns_point_at_the_quoted_text_in_the_original_file(assistant, settings):
+    result = assistant.ask("Hvor mange mennesker kom til workshoppen i Solrød?")
+    c = result["citations"][0]
+    lines = (settings.corpus_dir / c["file"]).read_text(encoding="utf-8").split("\n")
+    span = "\n".join(lines[c["line_start"] - 1:c["line_end"]])
+    assert c["col_end"] <= len(lines[c["line_end"] - 1])
+    assert "26 deltagere" in span
+
+
+def test_meeting_filter_finds_statements_recorded_at_the_meeting(assistant):
+    result = assistant.ask("overgange", meetings=["politikermoede_2017"])
+    assert result["citations"]
+    for c in result["citations"]:
+        ids = {c["meeting_id"], c["recorded_in"]["id"]} | {p["meeting_id"] for p in c["also_in"]} \
+            | {p["recorded_in"]["id"] for p in c["also_in"]}
+        assert "politikermoede_2017" in ids
+
+
+def test_the_voice_a_follow_up_names_comes_first(assistant):
+    result = assistant.ask("og hvad sagde brugerne?", previous="hvad skete der på mødet med fagpersonerne i marts?")
+    assert not result["refused"]
+    assert result["citations"][0]["voice"] == "users"
+    assert "fagpersonerne" not in result.get("rewritten", "")

@@ -1,0 +1,54 @@
+"""Questions that ask whether the material states something ("står det nogen steder, at ...",
+"sagde vi, at ..."): recognising them (patterns in assistant/claims.toml) and deciding whether a
+passage states the claim's content."""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+CLAIMS_FILE = Path(__file__).resolve().parent / "claims.toml"
+NEGATIONS = frozenset("ikke ingen intet aldrig hverken not no never".split())
+
+
+@lru_cache(maxsize=1)
+def patterns() -> tuple[re.Pattern, ...]:
+    try:
+        data = tomllib.loads(CLAIMS_FILE.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return ()
+    out = []
+    for p in data.get("patterns", []):
+        try:
+            out.append(re.compile(rf"^\s*{p}", re.I))
+        except re.error:
+            continue
+    return tuple(out)
+
+
+def claim_of(question: str) -> str | None:
+    """What a claim question asks to be in the material, or None for another question."""
+    text, found = question.strip(), None
+    for _ in range(3):  # "står der, at vi sagde, at X" -> X
+        for pat in patterns():
+            m = pat.match(text)
+            if m and m.group("claim").strip(" ?.!"):
+                text = found = m.group("claim").strip(" ?.!")
+                break
+        else:
+            break
+    return found
+
+
+def negated(text: str) -> bool:
+    return any(w in NEGATIONS for w in re.findall(r"[a-zæøå]+", text.lower()))
+
+
+def states(claim: str, passage: str, coverage: float, dense: float, min_coverage: float, min_dense: float) -> bool:
+    """Whether a passage states the claim: it covers the claim's key terms (coverage, idf-
+    weighted, lemmas, compound parts and near-synonyms counted), is close in meaning (dense),
+    and does not lack the claim's negation."""
+    if coverage < min_coverage or dense < min_dense:
+        return False
+    return not (negated(claim) and not negated(passage))

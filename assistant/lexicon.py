@@ -1,0 +1,160 @@
+"""Word knowledge for matching questions to the documents: lemmas (simplemma), compounds split
+against the corpus vocabulary, word frequencies (wordfreq), English->Danish words and
+near-synonyms (assistant/lexicon.toml)."""
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+WORD_RE = re.compile(r"[0-9a-zæøåéü]+")
+LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
+LINKS = ("", "s", "e")  # Danish compound linking letters ("handicap|s|område")
+MIN_PART = 3
+
+
+@lru_cache(maxsize=1)
+def word_lists() -> dict:
+    try:
+        return tomllib.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+@lru_cache(maxsize=50_000)
+def lemma(word: str) -> str:
+    import simplemma
+    try:
+        return simplemma.lemmatize(word, lang="da").lower()
+    except Exception:  # noqa: BLE001 - an odd token must not break a question
+        return word
+
+
+@lru_cache(maxsize=50_000)
+def zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+    try:
+        return zipf_frequency(word, "da")
+    except Exception:  # noqa: BLE001
+        return 0.0
+
+
+@lru_cache(maxsize=20_000)
+def stem(word: str) -> str:
+    from ingest.lexical import _stemmer
+    return _stemmer().stemWord(word)
+
+
+def english(word: str) -> list[str]:
+    return list(word_lists().get("english", {}).get(word, []))
+
+
+def english_phrases(text: str) -> str:
+    """An English text with the phrases of the word list put in Danish ("theme meeting" ->
+    "politikertemamødet"); other words stay."""
+    low = text.lower()
+    for phrase, danish in sorted(word_lists().get("english_phrases", {}).items(), key=lambda kv: -len(kv[0])):
+        low = re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", danish, low)
+    return low
+
+
+def synonyms(word: str) -> list[str]:
+    syn = word_lists().get("synonyms", {})
+    return list(syn.get(word, []) or syn.get(lemma(word), []))
+
+
+def capitalised_words(text: str) -> set[str]:
+    """Words written with a capital letter inside a sentence (names, places): not the first word
+    of the question or of a sentence."""
+    out = set()
+    for m in re.finditer(r"[A-Za-zÆØÅæøåÉéÜü0-9][\wÆØÅæøåÉéÜü-]*", text):
+        w = m.group(0)
+        before = text[:m.start()].rstrip()
+        if w[0].isupper() and before and before[-1] not in ".!?:«\"(":
+            out.add(w.lower())
+    return out
+
+
+class Vocabulary:
+    """The corpus's words, their lemmas and stems: what a question word can be matched with."""
+
+    def __init__(self, texts: list[str]):
+        words: set[str] = set()
+        for t in texts:
+            words.update(WORD_RE.findall(t.lower()))
+        self.words = words
+        self.lemmas = {lemma(w) for w in words if not w.isdigit()}
+        self.forms = self.words | self.lemmas
+        self.stems = {stem(w) for w in words}
+        self._split: dict[str, list[str]] = {}
+
+    def known(self, word: str) -> bool:
+        return word in self.forms or lemma(word) in self.forms or stem(word) in self.stems
+
+    def parts(self, word: str) -> list[str]:
+        """A compound's parts that the corpus has ("hovedfokusområder" -> fokus, områder; the
+        everyday "hoved" is dropped), fewest parts first; [] when it cannot be split so that
+        its last part (the head of a Danish compound) is a corpus word."""
+        return [p for p in self.split(word) if self.known(p)]
+
+    def split(self, word: str) -> list[str]:
+        """All parts of a compound whose last part is a corpus word, [] when there is none."""
+        if word in self._split:
+            return self._split[word]
+        best = self._parts(word, 0) if len(word) >= 2 * MIN_PART else None
+        out = best if best and len(best) > 1 else []
+        if len(self._split) > 20_000:
+            self._split.clear()
+        self._split[word] = out
+        return out
+
+    def _parts(self, word: str, depth: int) -> list[str] | None:
+        if self.known(word) and len(word) >= MIN_PART:
+            return [word]
+        if depth > 3:
+            return None
+        best = None
+        for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):  # longest head first
+            head = word[:i]
+            # a modifier is a corpus word or an everyday Danish word; the last part must be a corpus word
+            if head not in self.forms and (len(head) < 4 or zipf(head) < 4.0):
+                continue
+            for link in LINKS:
+                if not word[i:].startswith(link) or len(word) - i - len(link) < MIN_PART:
+                    continue
+                rest = self._parts(word[i + len(link):], depth + 1)
+                if rest and (best is None or len(rest) + 1 < len(best)):
+                    best = [head, *rest]
+            if best and len(best) == 2:
+                break
+        return best
+
+    def status(self, word: str, capitalised: bool, common_zipf: float) -> str:
+        """'known' (the corpus has it, its lemma or all its compound parts), 'ordinary' (an
+        everyday Danish word the documents phrase otherwise) or 'specific' (a name, place,
+        number, year or rare term the documents lack: a reason to refuse)."""
+        if self.known(word) or self.parts(word):
+            return "known"
+        return self.rarity(word, capitalised, common_zipf)
+
+    @staticmethod
+    def rarity(word: str, capitalised: bool, common_zipf: float) -> str:
+        """'ordinary' for an everyday Danish word, 'specific' for a name, number or rare word."""
+        if any(ch.isdigit() for ch in word) or capitalised:
+            return "specific"
+        return "ordinary" if max(zipf(word), zipf(lemma(word))) >= common_zipf else "specific"
+
+    def expand(self, word: str) -> list[str]:
+        """Corpus words a question word stands for: its lemma, its compound parts, its
+        near-synonyms (as they stand in the corpus)."""
+        out = []
+        lem = lemma(word)
+        if lem != word and lem in self.forms:
+            out.append(lem)
+        if not self.known(word):
+            out.extend(self.parts(word))
+        for s in synonyms(word):
+            if self.known(s):
+                out.append(s)
+        return out

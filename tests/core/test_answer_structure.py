@@ -1,0 +1,145 @@
+"""The typed answer structure, the refusal rule, the knobs file and the meeting filter, on small
+fake records (no model)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant import answer as A
+from ingest.manifest import Meeting
+
+MEETINGS = {"dialogforum_2017": Meeting("dialogforum_2017", "Brugerworkshop med Dialogforum og handicapråd",
+                                        "2017-01-18", "18. januar 2017", "Solrød", "", "", ()),
+            "politikermoede_2017": Meeting("politikermoede_2017", "Politikertemamøde", "2017-04-07",
+                                           "7. april 2017", "", "", "", ())}
+MANIFEST = SimpleNamespace(meetings=MEETINGS, voices={"users": {"label": "Brugere"},
+                                                      "politicians": {"label": "Politikere"}},
+                           file=lambda name: SimpleNamespace(title=f"Fil {name}"))
+LINES = {("a.txt", 3): 40, ("b.txt", 9): 55}
+
+
+def line_length(file, line):
+    return LINES.get((file, line), 0)
+
+
+def rec(**kw):
+    base = {"id": "r1", "text": "Vi ønsker at blive inddraget tidligt.", "file": "a.txt", "line_start": 3,
+            "line_end": 3, "voice": "users", "meeting": "dialogforum_2017", "heading": "", "also_in": []}
+    return {**base, **kw}
+
+
+KNOBS = {"refuse_dense": 0.8, "min_dense": 0.85, "min_coverage": 0.3, "english_min_dense": 0.8,
+         "max_ordinary_answer": 0}
+
+
+def support(**kw):
+    return {"dense": 0.9, "coverage": 0.8, "missing": [], "ordinary": [], "english": False, **kw}
+
+
+def test_decide_answers_when_close_and_covered():
+    assert A.decide(support(), KNOBS) == "answer"
+
+
+def test_decide_refuses_on_a_specific_missing_word_or_far_meaning():
+    assert A.decide(support(missing=["gladsaxe"]), KNOBS) == "refused"
+    assert A.decide(support(dense=0.7), KNOBS) == "refused"
+
+
+def test_decide_is_unsure_on_an_ordinary_missing_word_or_thin_support():
+    assert A.decide(support(ordinary=["mennesker"]), KNOBS) == "unsure"
+    assert A.decide(support(coverage=0.1), KNOBS) == "unsure"
+    assert A.decide(support(dense=0.82), KNOBS) == "unsure"
+
+
+def test_citation_without_columns_spans_whole_lines_and_labels_the_meeting():
+    c = A.citation(1, rec(), MANIFEST, "inddraget", line_length)
+    assert (c["col_start"], c["col_end"]) == (0, 40)
+    assert c["recorded_in"] == {"id": "dialogforum_2017", "title": "Brugerworkshop med Dialogforum og handicapråd"}
+    assert c["label"] == "Brugere – Brugerworkshop med Dialogforum og handicapråd, 18. januar 2017"
+
+
+def test_citation_of_an_unknown_meeting_says_where_it_is_recorded():
+    c = A.citation(1, rec(meeting="", recorded_in="politikermoede_2017", col_start=5, col_end=30),
+                   MANIFEST, "", line_length)
+    assert c["meeting"] == "" and c["meeting_id"] == ""
+    assert (c["col_start"], c["col_end"]) == (5, 30)
+    assert c["label"] == "Brugere – gengivet i Politikertemamøde"
+
+
+def test_also_in_lists_each_place_once_and_not_the_cited_place():
+    place = {"file": "b.txt", "line_start": 9, "line_end": 9, "voice": "users", "meeting": "dialogforum_2017"}
+    same_as_cited = {"file": "a.txt", "line_start": 3, "line_end": 3, "voice": "users", "meeting": "dialogforum_2017"}
+    c = A.citation(1, rec(also_in=[place, dict(place), same_as_cited]), MANIFEST, "", line_length)
+    assert len(c["also_in"]) == 1
+    assert c["also_in"][0]["col_end"] == 55 and c["also_in"][0]["recorded_in"]["id"] == "dialogforum_2017"
+
+
+def test_groups_put_the_lead_first_and_the_text_is_rendered_from_them():
+    cites = [A.citation(n, rec(id=f"r{n}", voice=v, text=f"Udsagn {n}."), MANIFEST, "", line_length)
+             for n, v in [(1, "users"), (2, "politicians"), (3, "users"), (4, "politicians")]]
+    groups = A.groups(cites)
+    assert [len(g["items"]) for g in groups] == [1, 2, 1]
+    assert groups[0]["items"][0]["n"] == 1 and groups[0]["voice_label"] == "Brugere"
+    text = A.render(groups)
+    assert text.startswith("«Udsagn 1.» [1]") and A.MORE in text
+    assert text.index("[3]") > text.index("[2]")
+    assert A.render(groups, A.UNSURE).startswith(A.UNSURE)
+    assert A.render(groups, A.CLAIM_YES).startswith("Ja – «Udsagn 1.»")
+
+
+def test_knobs_come_from_the_file_and_the_environment_overrides(tmp_path, monkeypatch):
+    from assistant.config import Settings
+    knobs = tmp_path / "knobs.toml"
+    knobs.write_text("min_dense = 0.91\nvoice_boost = 0.5\n", encoding="utf-8")
+    monkeypatch.setenv("RAMMEAFTALE_KNOBS", str(knobs))
+    monkeypatch.setenv("RAMMEAFTALE_VOICE_BOOST", "0.7")
+    s = Settings()
+    assert s.min_dense == 0.91 and s.voice_boost == 0.7
+    assert s.knobs()["min_dense"] == 0.91
+
+
+def test_calibrate_writes_the_knobs_file_keeping_comments(tmp_path):
+    from eval.calibrate import write_knobs
+    knobs = tmp_path / "knobs.toml"
+    knobs.write_text("# the best cosine\nmin_dense = 0.8\nquote_chars = 300\n", encoding="utf-8")
+    write_knobs({"min_dense": 0.8612, "max_ordinary_answer": 1}, knobs)
+    text = knobs.read_text(encoding="utf-8")
+    assert "# the best cosine" in text and "min_dense = 0.8612" in text and "quote_chars = 300" in text
+    assert "max_ordinary_answer = 1\n" in text
+
+
+class _Store:
+    """A vector store double that ranks every record (the real Chroma needs the model)."""
+    def __init__(self, records):
+        self.records = records
+
+    def query(self, q):
+        return SimpleNamespace(ids=[r["id"] for r in self.records], similarities=[0.9] * len(self.records))
+
+
+class _Embedder:
+    def get_query_embedding(self, text):
+        return [0.0]
+
+
+@pytest.fixture()
+def retriever():
+    from ingest.lexical import build_bm25
+    from assistant.retrieve import HybridRetriever
+    records = [
+        rec(id="a", text="Overgange mellem tilbud skal styrkes.", meeting="", recorded_in="politikermoede_2017"),
+        rec(id="b", text="Overgange fra barn til voksen.", meeting="dialogforum_2017", recorded_in="dialogforum_2017",
+            also_in=[{"file": "b.txt", "line_start": 9, "line_end": 9, "voice": "users",
+                      "meeting": "politikermoede_2017", "recorded_in": "politikermoede_2017"}]),
+        rec(id="c", text="Overgange og pladser.", meeting="kickoff_2016", recorded_in="kickoff_2016"),
+    ]
+    index = SimpleNamespace(records=records, by_id={r["id"]: r for r in records},
+                            bm25=build_bm25([r["text"] for r in records]), vector_store=_Store(records))
+    return HybridRetriever(index, _Embedder())
+
+
+def test_meeting_filter_matches_where_said_recorded_or_also_recorded(retriever):
+    from assistant.query import Query
+    hits = retriever.search(Query(text="overgange"), meetings=["politikermoede_2017"])
+    assert {h.record["id"] for h in hits} == {"a", "b"}

@@ -1,0 +1,97 @@
+"""Word knowledge without the model: lemmas, compounds against a corpus vocabulary, ordinary
+words versus names, claim questions, follow-ups."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.claims import claim_of, states
+from assistant.lexicon import Vocabulary, capitalised_words
+from assistant.query import is_followup, rewrite_followup
+
+TEXTS = ["De fire fokusområder er samarbejde, styring og brugerinddragelse.",
+         "Konkurrenceudsættelse af opgaverne er ikke vejen frem.",
+         "Der var ca. 26 deltagere på mødet i Solrød.",
+         "Brugerrepræsentanterne ønskede at blive inddraget tidligt."]
+VOICES = {"users": ["brugerne", "brugere"], "professionals": ["fagpersonerne", "fagpersoner"]}
+MEETINGS = {"dialogforum_2017": ["solrød", "januar 2017"], "fagpersoner_2017": ["marts 2017", "fagpersonerne"]}
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return Vocabulary(TEXTS)
+
+
+def test_a_compound_is_split_against_the_corpus(vocab):
+    assert "fokusområder" in vocab.parts("hovedfokusområder")
+    assert vocab.status("hovedfokusområder", False, 3.5) == "known"
+
+
+def test_inflected_forms_are_known_by_their_lemma(vocab):
+    assert vocab.known("brugerrepræsentant")  # the corpus has only "brugerrepræsentanterne"
+    assert vocab.status("deltager", False, 3.5) == "known"
+
+
+def test_an_everyday_word_the_corpus_lacks_is_ordinary_not_a_reason_to_refuse(vocab):
+    assert vocab.status("mennesker", False, 3.5) == "ordinary"
+    assert vocab.status("firmaer", False, 3.5) == "ordinary"
+
+
+def test_names_numbers_and_rare_words_are_specific(vocab):
+    assert vocab.status("gladsaxe", True, 3.5) == "specific"   # capitalised in the question
+    assert vocab.status("2019", False, 3.5) == "specific"
+    assert vocab.status("xqzzyl", False, 3.5) == "specific"
+
+
+def test_capitalised_words_skip_the_first_word():
+    assert capitalised_words("Hvad står der i HR-Strategi for Gladsaxe Kommune?") >= {"gladsaxe", "kommune"}
+    assert "hvad" not in capitalised_words("Hvad står der i HR-Strategi for Gladsaxe Kommune?")
+
+
+@pytest.mark.parametrize("question,claim", [
+    ("står det nogen steder, at ventelisterne er for lange?", "ventelisterne er for lange"),
+    ("står der at vi sagde at ventelisterne er for lange?", "ventelisterne er for lange"),
+    ("blev det skrevet ned, at brugerne vil inddrages?", "brugerne vil inddrages"),
+    ("sagde vi, at konkurrenceudsættelse ikke er vejen frem?", "konkurrenceudsættelse ikke er vejen frem"),
+    ("er det noteret, at der var 26 deltagere?", "der var 26 deltagere"),
+    ("Is it written anywhere that users want to be involved?", "users want to be involved"),
+])
+def test_claim_questions_are_recognised(question, claim):
+    assert claim_of(question) == claim
+
+
+@pytest.mark.parametrize("question", ["hvad sagde brugerne om overgange?", "Står der noget om overgange?",
+                                      "hvem var med til mødet i solrød"])
+def test_other_questions_are_no_claims(question):
+    assert claim_of(question) is None
+
+
+def test_a_negated_claim_needs_a_negated_passage():
+    assert not states("konkurrence er ikke vejen frem", "Konkurrence er vejen frem", 1.0, 0.9, 0.7, 0.8)
+    assert states("konkurrence er ikke vejen frem", "Konkurrence er ikke vejen frem", 1.0, 0.9, 0.7, 0.8)
+    assert not states("x", "x", 0.5, 0.9, 0.7, 0.8)  # too little of the claim's content
+
+
+@pytest.mark.parametrize("question", ["og brugerne?", "hvad kom der ud af det?", "hvad mente de om det?"])
+def test_ellipsis_and_pronouns_are_follow_ups(question):
+    assert is_followup(question, "hvad sagde fagpersonerne om overgange?", {"brugerne", "fagpersonerne"})
+
+
+def test_a_new_question_is_no_follow_up():
+    assert rewrite_followup("hvad sagde brugerne om tomme pladser?", "hvad sagde fagpersonerne om overgange?",
+                            VOICES, MEETINGS) == "hvad sagde brugerne om tomme pladser?"
+    assert rewrite_followup("og brugerne?", "", VOICES, MEETINGS) == "og brugerne?"
+
+
+def test_a_follow_up_keeps_the_topic_and_replaces_the_voice():
+    text = rewrite_followup("og brugerne?", "hvad sagde fagpersonerne om overgange?", VOICES, MEETINGS)
+    assert "overgange" in text and "brugerne" in text and "fagpersonerne" not in text
+
+
+def test_a_follow_up_replaces_the_meeting():
+    text = rewrite_followup("og på mødet i Solrød?", "hvad blev sagt om overgange i marts 2017?", VOICES, MEETINGS)
+    assert "overgange" in text and "marts 2017" not in text
+
+
+def test_a_pronoun_follow_up_keeps_voice_and_topic():
+    text = rewrite_followup("hvad mente de om det?", "hvad sagde brugerne om konkurrenceudsættelse?", VOICES, MEETINGS)
+    assert "brugerne" in text and "konkurrenceudsættelse" in text
