@@ -78,12 +78,13 @@ def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUT
 def quote(text: str, question: str, chars: int = QUOTE_CHARS) -> str:
     """The passage itself when short, else its sentences that share most words with the
     question (verbatim, in their order, "…" where text is left out)."""
-    if "\n" in text:  # a list: its intro and items
+    if "\n" in text:  # a list: its intro and items; the source card shows them all
         items = text.split("\n")
         out = items[0]
-        for item in items[1:]:
+        for k, item in enumerate(items[1:], 1):
             if len(out) + len(item) > 2 * chars:
-                return out + " · …"
+                left = len(items) - k
+                return out + f" · … (og {left} {'punkt' if left == 1 else 'punkter'} mere i kilden)"
             out += " · " + item
         return out
     if len(text) <= chars:
@@ -168,7 +169,34 @@ def citation(n: int, rec: dict, manifest, question: str, line_length=None,
         "also_in": also_in(rec, manifest, line_length),
     }
     out["label"] = label(voice_label, out["meeting"], out["date_label"], recorded["title"])
+    out["context"] = context(rec)
+    out["additions"] = [{"text": a["text"], "voice": a["voice"],
+                         "voice_label": voices.get(a["voice"], {}).get("label", a["voice"])}
+                        for a in rec.get("additions") or []]
     return out
+
+
+STRUCTURES = ("table", "table_column", "list", "programme", "programme_item")
+
+
+def context(rec: dict) -> str:
+    """What a structure's quote needs to be read right: its own heading below the section's
+    ("Tættere klyngesamarbejde om sikrer tilbudsviften – Ulemper ved scenariet"), unless the
+    quote starts with it."""
+    if rec.get("kind") not in STRUCTURES:
+        return ""
+    parts = [p for p in (rec.get("heading") or "").split(" – ")[1:] if p]
+    parts = [p for p in parts if not rec["text"].startswith(p)]
+    return " – ".join(parts)
+
+
+def item_text(item: dict) -> str:
+    """One quote as the answer shows it: its context, the verbatim quote in «», its number and
+    the organisers' own additions marked as theirs."""
+    head = f"{item['context']}: " if item.get("context") else ""
+    tail = "".join(f" ({a.get('voice_label', 'Arrangører').lower()}nes tilføjelse: «{a['text']}»)"
+                   for a in item.get("additions") or [])
+    return f"{head}«{item['quote']}»{tail} [{item['n']}]"
 
 
 def also_in(rec: dict, manifest, line_length=None) -> list[dict]:
@@ -196,7 +224,8 @@ def groups(citations: list[dict]) -> list[dict]:
     alone (the gist), the others follow in order of first appearance."""
     out: list[dict] = []
     for k, c in enumerate(citations):
-        item = {"n": c["n"], "quote": c["quote"]}
+        item = {"n": c["n"], "quote": c["quote"], "context": c.get("context", ""),
+                "additions": c.get("additions", [])}
         if k > 0:
             same = next((g for g in out[1:] if g["label"] == c["label"]), None)
             if same:
@@ -213,7 +242,7 @@ def render(groups_: list[dict], lead: str = "") -> str:
     if not groups_:
         return lead
     first = groups_[0]
-    head = " ".join(f"«{i['quote']}» [{i['n']}]" for i in first["items"])
+    head = " ".join(item_text(i) for i in first["items"])
     lines = [f"{lead} {head}".strip() if lead and not lead.endswith(":") else head, f"({first['label']})"]
     if lead.endswith(":"):
         lines.insert(0, lead)
@@ -221,7 +250,7 @@ def render(groups_: list[dict], lead: str = "") -> str:
         lines += ["", MORE]
         for g in groups_[1:]:
             lines.append(f"{g['label']}:")
-            lines.extend(f"- «{i['quote']}» [{i['n']}]" for i in g["items"])
+            lines.extend(f"- {item_text(i)}" for i in g["items"])
     return "\n".join(lines)
 
 

@@ -36,14 +36,18 @@ def _progress_bar():
 
 
 def cmd_ingest(args) -> int:
-    from ingest.index import build_index, current_index
+    from ingest.index import build_index, current_index, is_stale
     from ingest.manifest import ManifestError
 
     from .config import Settings
     settings = Settings()
-    if current_index(settings.data_dir) and not args.rebuild:
-        print(f"Indekset findes allerede i {settings.data_dir / 'index'}; brug --rebuild for at bygge det igen.")
-        return 0
+    folder = current_index(settings.data_dir)
+    if folder and not args.rebuild:
+        if not is_stale(folder, settings.corpus_dir):
+            print(f"Indekset findes allerede i {settings.data_dir / 'index'} og er opdateret; "
+                  "brug --rebuild for at bygge det igen.")
+            return 0
+        print("Materialet eller indekseringen er ændret siden sidst: indekset bygges igen.")
     try:
         folder = build_index(settings, progress=_progress_bar())
     except ManifestError as exc:
@@ -97,10 +101,12 @@ def format_answer(result: dict) -> str:
     if result["citations"]:
         lines += ["", "Kilder:"]
         for c in result["citations"]:
-            lines.append(f"[{c['n']}] {c['file']}, linje {c['line_start']}-{c['line_end']} · "
-                         f"{c['voice_label']} · {c['meeting']} ({c['date_label']})")
+            label = c.get("label") or c["voice_label"]
+            lines.append(f"[{c['n']}] {c['file']}, linje {c['line_start']}-{c['line_end']} · {label}")
             for p in c["also_in"]:
-                lines.append(f"     også registreret i {p['file']}, linje {p['line_start']}-{p['line_end']}")
+                where = (p.get("recorded_in") or {}).get("title", "")
+                lines.append(f"     også registreret i {p['file']}, linje {p['line_start']}-{p['line_end']}"
+                             + (f" ({where})" if where else ""))
     if result.get("maybe_relevant"):
         lines += ["", "Måske relevant:"]
         for c in result["maybe_relevant"]:

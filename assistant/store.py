@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.index import COMPLETE_MARK, build_index, chroma_client, current_index
+from ingest.index import COMPLETE_MARK, build_index, chroma_client, current_index, is_stale
 from ingest.manifest import Manifest, load_manifest
 
 log = logging.getLogger("rammeaftale.store")
@@ -50,6 +50,15 @@ class Index:
 
 def open_index(settings, build_if_missing: bool = True, progress=None) -> Index:
     folder = current_index(settings.data_dir)
+    if folder is not None and build_if_missing and is_stale(folder, settings.corpus_dir):
+        with _build_lock:
+            if is_stale(folder, settings.corpus_dir):
+                log.warning("the index in %s was built from another corpus or older ingest code: rebuilding",
+                            settings.data_dir)
+                try:
+                    folder = build_index(settings, progress=progress)
+                except Exception as exc:  # the old index keeps answering
+                    log.error("rebuilding the index failed, the old one stays in use: %s", exc)
     if folder is None:
         if not build_if_missing:
             raise IndexUnavailable("no index: run `rammeaftale ingest`")

@@ -72,7 +72,10 @@ def _group_markdown(groups: list[dict]) -> list[str]:
         for item in g.get("items") or []:
             n = item.get("n")
             ref = f" \\[{md_escape(n)}\\]" if n not in (None, "") else ""
-            out.append(f"- «{md_escape(item.get('quote', ''))}»{ref}")
+            head = f"{md_escape(item['context'])}: " if item.get("context") else ""
+            added = "".join(f" *({md_escape(a.get('voice_label', 'Arrangører').lower())}nes tilføjelse: "
+                            f"«{md_escape(a.get('text', ''))}»)*" for a in item.get("additions") or [])
+            out.append(f"- {head}«{md_escape(item.get('quote', ''))}»{added}{ref}")
     return out
 
 

@@ -22,6 +22,8 @@ log = logging.getLogger("rammeaftale.ingest")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 COMPLETE_MARK = "meta.json"
+# bumped when ingest cuts passages differently, so an index built by older code is rebuilt
+INDEX_FORMAT = 2
 
 
 def passage_id(p: Passage) -> str:
@@ -74,6 +76,19 @@ def chroma_client(chroma_url: str, folder: Path):
         return chromadb.HttpClient(host=url.hostname, port=url.port or 8000,
                                    ssl=url.scheme == "https", settings=opts)
     return chromadb.PersistentClient(path=str(folder / "chroma"), settings=opts)
+
+
+def is_stale(folder: Path, corpus_dir: Path) -> bool:
+    """Whether the index in folder was built from another corpus or manifest, or by older
+    ingest code. A corpus that cannot be read now (a broken manifest) does not make it stale:
+    the index keeps answering until a build succeeds."""
+    try:
+        meta = json.loads((Path(folder) / COMPLETE_MARK).read_text(encoding="utf-8"))
+        manifest = load_manifest(corpus_dir)
+        return (meta.get("format") != INDEX_FORMAT
+                or meta.get("corpus") != corpus_fingerprint(corpus_dir, manifest))
+    except (OSError, ValueError, ManifestError):
+        return False
 
 
 def current_index(data_dir: Path) -> Path | None:
@@ -151,7 +166,7 @@ def build_index(settings, progress: Progress | None = None,
         "embedder": embedder.model_name, "dim": int(vectors.shape[1]), "passages": len(records),
         "places": sum(1 + len(r["also_in"]) for r in records),
         "groups_with_duplicates": sum(1 for r in records if r["also_in"]),
-        "corpus": corpus_fingerprint(settings.corpus_dir, manifest),
+        "corpus": corpus_fingerprint(settings.corpus_dir, manifest), "format": INDEX_FORMAT,
         "seconds": round(time.time() - started, 2),
     }
     (folder / COMPLETE_MARK).write_text(json.dumps(meta, indent=1), encoding="utf-8")
