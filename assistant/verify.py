@@ -89,13 +89,28 @@ def synonyms() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def _group_pattern(ws: list[str]) -> re.Pattern:
+    alts = "|".join(sorted((re.escape(w) for w in ws), key=len, reverse=True))
+    return re.compile(rf"^[a-zæøåéü]*(?:{alts}){_GROUP_SUFFIX}$")
+
+
 @lru_cache(maxsize=1)
 def groups() -> dict[str, re.Pattern]:
     out = {}
     for ln in _lines("groups.txt"):
-        voice, words = ln.split(":", 1)
-        alts = "|".join(sorted((re.escape(w) for w in words.lower().split()), key=len, reverse=True))
-        out[voice.strip()] = re.compile(rf"^[a-zæøåéü]*(?:{alts}){_GROUP_SUFFIX}$")
+        voice, ws = ln.split(":", 1)
+        out[voice.strip()] = _group_pattern(ws.replace("|", " ").lower().split())
+    return out
+
+
+@lru_cache(maxsize=1)
+def roles() -> dict[str, re.Pattern]:
+    """Particular roles (after "|" in groups.txt): each must be named by the passage itself."""
+    out = {}
+    for ln in _lines("groups.txt"):
+        if "|" in ln:
+            for w in ln.split("|", 1)[1].lower().split():
+                out[w] = _group_pattern([w])
     return out
 
 
@@ -152,6 +167,7 @@ class Source:
     text: str
     voice: str = ""
     date_text: str = ""   # the meeting's date label and date
+    meeting_words: set[str] = field(default_factory=set)  # the meeting's title: word support only
     lemmas: set[str] = field(default_factory=set)
     raw: set[str] = field(default_factory=set)
     sentences: list[str] = field(default_factory=list)
@@ -161,9 +177,14 @@ class Source:
         text = passage_text(c)
         raw = set(words(text))
         spans = [text[a:b] for a, b in sentence_spans(text)]
-        parts = [p for s in spans for p in re.split(r"\s+[–-]\s+|\n", s) if p.strip()]
+        # units of meaning: sentences, dash- and line-separated parts, and slide bullets run
+        # together («… institutioner Socialpsykiatri er ikke …»)
+        parts = [p for s in spans for p in re.split(r"\s+[–-]\s+|\n|(?<=[a-zæøå?!)])\s+(?=[A-ZÆØÅ][a-zæøå])", s)
+                 if p.strip()]
+        meeting = {w for w in words(str(c.get("meeting") or "")) if not _is_number(w)}
         return cls(n=int(c["n"]), text=text, voice=str(c.get("voice") or ""),
                    date_text=f"{c.get('date_label') or ''} {c.get('date') or ''}",
+                   meeting_words=meeting | {lemma(w) for w in meeting},
                    lemmas={lemma(w) for w in raw} | raw, raw=raw, sentences=parts or [text])
 
 
@@ -177,7 +198,7 @@ def passage_text(c: dict) -> str:
 def found(w: str, src: Source) -> bool:
     """A sentence lemma occurs in the passage: as lemma or word, as an ordinary synonym, or as
     part of a compound (one contains the other, both long enough)."""
-    if w in src.lemmas:
+    if w in src.lemmas or w in src.meeting_words:
         return True
     if synonyms().get(w, frozenset()) & src.lemmas:
         return True
@@ -194,9 +215,33 @@ def overlap(text: str, src: Source) -> float:
 
 
 # -- claims beside words ----------------------------------------------------------------------
+_POLAR_PHRASE_RE = re.compile(r"\b(?:frem for|fremfor|i stedet for|snarere end)\b", re.I)
+
+
 def _polarity(text: str) -> int:
     ws = words(text)
-    return sum(w in NEGATORS or w in POLAR_WORDS or lemma(w) in POLAR_WORDS for w in ws) % 2
+    n = sum(w in NEGATORS or w in POLAR_WORDS or lemma(w) in POLAR_WORDS for w in ws)
+    return (n + len(_POLAR_PHRASE_RE.findall(text or ""))) % 2
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a sentence (split at commas, colons, semicolons and dashes); a clause
+    without content words («Brugerne mente ikke») is joined to the next."""
+    out: list[str] = []
+    carry = ""
+    for part in re.split(r"[,;:]\s+|\s+[–-]\s+", text or ""):
+        part = f"{carry} {part}".strip() if carry else part
+        if content(part):
+            out.append(part)
+            carry = ""
+        else:
+            carry = part
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    return out
 
 
 def _closest_sentences(text: str, src: Source) -> list[str]:
@@ -209,8 +254,12 @@ def _closest_sentences(text: str, src: Source) -> list[str]:
 
 
 def polarity_ok(text: str, src: Source) -> bool:
-    """Negation agrees both ways with the passage sentence the claim comes from, antonyms
+    """Each clause's negation agrees, both ways, with the passage unit it comes from, antonyms
     counted as a flip: «er ikke en god vej» may become «er en dårlig vej», never «er en god vej»."""
+    return all(_clause_polarity_ok(c, src) for c in clauses(text))
+
+
+def _clause_polarity_ok(text: str, src: Source) -> bool:
     near = _closest_sentences(text, src)
     if not near:
         return _polarity(text) == 0 or _polarity(src.text) == 1
@@ -219,7 +268,8 @@ def polarity_ok(text: str, src: Source) -> bool:
     for s in near:
         theirs = {lemma(w) for w in words(s)} | set(words(s))
         swaps = sum(1 for forms in mine
-                    if not set(forms) & theirs and any(ant.get(f, set()) & theirs for f in forms))
+                    if not set(forms) & theirs and not any(synonyms().get(f, frozenset()) & theirs for f in forms)
+                    and any(ant.get(f, set()) & theirs for f in forms))
         if (int(_polarity(s) != _polarity(text)) + swaps) % 2 == 0:
             return True
     return False
@@ -306,7 +356,15 @@ def counts_ok(text: str, src: Source) -> bool:
 
 def groups_ok(text: str, src: Source) -> bool:
     named = named_groups(text)
-    return not named or named <= ({src.voice} | named_groups(src.text))
+    if named and not named <= ({src.voice} | named_groups(src.text)):
+        return False
+    mine = [w for w in words(text) if not _is_number(w)]
+    theirs = [w for w in words(src.text) if not _is_number(w)]
+    for role, pat in roles().items():
+        if any(pat.match(w) or pat.match(lemma(w)) for w in mine) and \
+                not any(pat.match(w) or pat.match(lemma(w)) for w in theirs):
+            return False
+    return True
 
 
 def reason_clause(text: str) -> str | None:
@@ -390,7 +448,9 @@ def check(text: str, src: Source, dense: float | None) -> dict:
     failed = [k for k, v in checks.items() if not v]
     return {"n": src.n, "overlap": round(ov, 3), "dense": None if dense is None else round(dense, 3),
             "ok": not failed, "failed": failed,
-            "relevant": ov >= t["relevant_overlap"] or (dense is not None and dense >= t["strong_dense"])}
+            # a further citation must support part of the sentence and contradict none of it
+            "relevant": (ov >= t["relevant_overlap"] or (dense is not None and dense >= t["strong_dense"]))
+            and not set(failed) & {"group", "date", "count", "polarity"}}
 
 
 def _judge(s: dict, text: str, by_n: dict[int, Source], dense: dict[int, float] | None) -> None:

@@ -339,7 +339,8 @@ def test_ask_and_ask_stream_agree(suite_rows):
 # -- the runner ---------------------------------------------------------------------------------
 def main(argv: list[str]) -> int:
     """Builds (or reuses) an index in a temporary folder with the repository's vector cache,
-    runs the suite and prints the per-class table; -v lists the misjudged replies."""
+    runs the suite and prints the per-class table; -v lists the misjudged replies; --ask-only
+    skips the streaming path (quicker)."""
     import os
     import tempfile
     from pathlib import Path
@@ -356,7 +357,8 @@ def main(argv: list[str]) -> int:
     build_index(settings)
     srv = ScriptedServer()
     try:
-        rows = run_suite(_llm_assistant(settings, srv), srv)
+        paths = ("ask",) if "--ask-only" in argv else ("ask", "ask_stream")
+        rows = run_suite(_llm_assistant(settings, srv), srv, paths=paths)
     finally:
         srv.close()
     print(f"{len({(r['question'], r['reply']) for r in rows})} replies, {len(rows)} runs (ask and ask_stream)")
