@@ -116,8 +116,11 @@ def roles() -> dict[str, re.Pattern]:
 
 @lru_cache(maxsize=1)
 def reason_markers() -> re.Pattern:
-    alts = "|".join(re.escape(m.lower()) for m in _lines("reasons.txt"))
-    return re.compile(rf"(?:^|[\s,;–-])(?:{alts})\b", re.I)
+    ms = [m.lower() for m in _lines("reasons.txt")]
+    words_ = "|".join(re.escape(m) for m in ms if not m.startswith(","))
+    after_comma = "|".join(re.escape(m.lstrip(", ")) for m in ms if m.startswith(","))
+    alts = [rf"(?:^|(?<=[\s,;–-]))(?:{words_})(?![\wæøå])"] + ([rf",\s*(?:{after_comma})\b"] if after_comma else [])
+    return re.compile("|".join(alts), re.I)
 
 
 # -- words -------------------------------------------------------------------------------------
@@ -204,7 +207,19 @@ def found(w: str, src: Source) -> bool:
         return True
     if len(w) >= 5 and any(w in r for r in src.raw):
         return True
-    return any(len(t) >= 5 and (w.startswith(t) or w.endswith(t)) for t in src.lemmas)
+    if any(len(t) >= 5 and (w.startswith(t) or w.endswith(t)) for t in src.lemmas):
+        return True
+    return len(w) >= 7 and any(_common_prefix(w, t) >= max(6, 0.8 * min(len(w), len(t))) for t in src.lemmas)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the shared beginning: «konkurrenceudsat» and «konkurrenceudsættelse» are one word."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def overlap(text: str, src: Source) -> float:
@@ -215,7 +230,8 @@ def overlap(text: str, src: Source) -> float:
 
 
 # -- claims beside words ----------------------------------------------------------------------
-_POLAR_PHRASE_RE = re.compile(r"\b(?:frem for|fremfor|i stedet for|snarere end)\b", re.I)
+# contrast that negates what follows («kompetencer frem for institutioner»), not «vejen frem for»
+_POLAR_PHRASE_RE = re.compile(r"(?<!vej )(?<!vejen )\b(?:frem for|fremfor|i stedet for|snarere end)\b", re.I)
 
 
 def _polarity(text: str) -> int:
@@ -283,18 +299,28 @@ def _dates(text: str) -> tuple[set[tuple[str, str]], set[str], set[str]]:
     return days, months, years
 
 
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
 def dates_ok(text: str, src: Source) -> bool:
+    """Days, months, years and weekdays of the sentence occur in the passage or its meeting's date."""
     days, months, years = _dates(text)
-    if not (days or months or years):
+    weekdays = {w for w in words(text) if w in WEEKDAYS}
+    if not (days or months or years or weekdays):
         return True
+    import datetime
     source = f"{src.text} {src.date_text}".lower()
     p_days, p_months, p_years = _dates(source)
+    p_weekdays = {w for w in words(source) if w in WEEKDAYS}
     iso = re.findall(r"(20\d\d)-(\d\d)-(\d\d)", source)
     names = MONTHS.split()
     for y, m, d in iso:
         p_days.add((str(int(d)), names[int(m) - 1]))
         p_months.add(names[int(m) - 1])
         p_years.add(y)
+        p_weekdays.add(WEEKDAYS[datetime.date(int(y), int(m), int(d)).weekday()])
+    if not weekdays <= p_weekdays:
+        return False
     for span in re.findall(r"(20\d\d)\s*[-–]\s*(\d\d(?:\d\d)?)\b", source):  # «2016-2017», «2021-22»
         p_years.update({span[0], span[1] if len(span[1]) == 4 else span[0][:2] + span[1]})
     return days <= p_days and months <= p_months and years <= p_years
@@ -377,6 +403,7 @@ def clean_output(text: str) -> str:
     """The model's answer without reasoning blocks, code fences and surrounding whitespace."""
     text = _THINK_RE.sub("", text or "")
     text = re.sub(r"^```[a-z]*\s*|\s*```$", "", text.strip())
+    text = re.sub(r"\*\*|__|^#+\s*", "", text, flags=re.M)  # bold and headings: the text is what counts
     return text.strip()
 
 
@@ -418,6 +445,10 @@ def split_answer(text: str) -> list[dict]:
         plain = re.sub(r"\s+", " ", plain).strip()
         out.append({"raw": s, "text": plain, "cites": cites, "lead_in": plain.endswith(":")})
     return out
+
+
+_RefusalLike = re.compile(r"\b(?:ikke|intet|ingen)\b[^.]{0,60}\b(?:materialet|passagerne|kilderne|dokumenterne)\b|"
+                         r"\b(?:materialet|passagerne|kilderne|dokumenterne)\b[^.]{0,60}\b(?:ikke|intet|ingen)\b", re.I)
 
 
 def _has_words(text: str) -> bool:
@@ -490,8 +521,8 @@ def verify(answer_text: str, citations: list[dict], similarity: Similarity | Non
     if not any(_has_words(s["text"]) for s in sentences):
         return False, "empty", []
     head = REFUSAL.rstrip(".").lower()
-    if is_refusal(text) or (sentences[0]["text"].lower().startswith(head)
-                            and not any(s["cites"] for s in sentences)):
+    if is_refusal(text) or (not any(s["cites"] for s in sentences)
+                            and (sentences[0]["text"].lower().startswith(head) or _RefusalLike.search(text))):
         return False, "refusal", sentences
     by_n = {int(c["n"]): c for c in citations}
     todo: list[tuple[dict, str]] = []

@@ -139,3 +139,21 @@ def test_lead_ins_with_content_words_are_checked_against_what_they_introduce():
 def test_lemmas_let_inflected_paraphrases_pass():
     assert ok("Brugerne ønskede fokusset på overgangene mellem myndigheden og tilbuddene [5].")
     assert not ok("Brugerne ønskede nye svømmehaller og motorveje i regionen [5].")
+
+
+def test_weekdays_must_match_the_meetings_date():
+    src = Source.of(ORG_COUNT)  # 18 January 2017 was a Wednesday
+    assert dates_ok("Onsdag den 18. januar 2017 var der ca. 26 deltagere.", src)
+    assert not dates_ok("Tirsdag den 18. januar 2017 var der ca. 26 deltagere.", src)
+
+
+def test_reasons_after_da_and_for_at_are_checked():
+    assert not ok("Brugerne mente, at konkurrenceudsættelse ikke er vejen frem, da private firmaer snyder [1].")
+    assert not ok("Brugerne ønskede fokus på overgange mellem myndighed og tilbud for at spare penge [5].")
+
+
+def test_a_refusal_in_other_words_is_a_refusal_and_bold_lead_ins_are_checked():
+    assert verify("Materialet siger ikke noget om det.", CITES)[1] == "refusal"
+    assert not ok("**Brugerne støtter konkurrenceudsættelse:**\n- Konkurrenceudsættelse af opgaverne er ikke "
+                  "vejen frem [1].")
+    assert ok("**Kort fortalt:**\n- Konkurrenceudsættelse af opgaverne er ikke vejen frem [1].")
