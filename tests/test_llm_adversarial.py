@@ -208,6 +208,46 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
         ("uncited_lead_in", "Brugerne ønsker ikke de pårørende med:\n- Der er behov for et tættere samarbejde med de pårørende {viden de pårørende}."),
         ("refused_supported", "Det fremgår ikke af materialet, hvad brugerne sagde om pårørende."),
     ]),
+    # a second set, written later in other words, questions repeated
+
+ ("Hvad sagde brugerne om overgange?", [
+  ("faithful_free", "Brugerne pegede på, at især overgangen fra sygehus til kommune for psykisk syge skal have fokus {sygehus til kommune}."),
+  ("faithful_free", "På temamødet i april 2017 bad brugerne om fokus på overgangene mellem myndighed og tilbud {mellem myndighed og tilbud}."),
+  ("faithful_close", "Brugerne sagde: «Vi ønsker fokus på overgange mellem myndighed og tilbud» {mellem myndighed og tilbud}."),
+  ("reversed", "Brugerne fandt ikke overgangen fra sygehus til kommune vigtig {sygehus til kommune}."),
+  ("wrong_group", "Handicaprådene mente, at overgangen fra barn til voksen skal styrkes med tidlig forberedelse {fra barn til voksen}."),
+  ("changed_date", "På politikertemamødet den 7. april 2022 ønskede brugerne fokus på overgange mellem myndighed og tilbud {mellem myndighed og tilbud}."),
+  ("added_reason", "Brugerne ønskede fokus på overgangen fra sygehus til kommune, da mange bliver udskrevet for tidligt {sygehus til kommune}."),
+  ("stacked_citations", "Alle parter var enige om, at overgangene er det vigtigste tema {mellem myndighed og tilbud}{sygehus til kommune}{fra barn til voksen}{Gruppe 5}."),
+ ]),
+ ("Hvad mente brugerne om konkurrenceudsættelse?", [
+  ("faithful_free", "Brugerne ville ikke have opgaverne konkurrenceudsat {ikke vejen frem}."),
+  ("faithful_free", "Brugerne så ikke konkurrenceudsættelse som en god vej frem {ikke en god vej}."),
+  ("faithful_close", "Ifølge brugerne er konkurrenceudsættelse ikke en god vej {ikke en god vej}."),
+  ("reversed", "Brugerne så konkurrenceudsættelse som vejen frem for opgaverne {ikke vejen frem}."),
+  ("reversed", "Brugerne anbefalede konkurrenceudsættelse {ikke en god vej}."),
+  ("antonym", "Brugerne mente, at konkurrenceudsættelse er en god vej {ikke en god vej}."),
+  ("wrong_group", "Styregruppen mente, at konkurrenceudsættelse ikke er en god vej {ikke en god vej}."),
+  ("refusal_prefix", "Det fremgår ikke af materialet. Men brugerne støtter konkurrenceudsættelse {ikke vejen frem}."),
+ ]),
+ ("Hvor mange deltog i brugerworkshoppen?", [
+  ("faithful_free", "Cirka 26 personer deltog i mødet på Solrød Rådhus {Solrød Rådhus}."),
+  ("changed_count", "Der var ca. 26 deltagere, heraf 14 direkte brugerrepræsentanter {Solrød Rådhus}."),
+  ("changed_count", "Der var omkring tredive deltagere {Solrød Rådhus}."),
+  ("changed_date", "Brugerworkshoppen blev holdt tirsdag den 18. januar 2017 {onsdag den 18. januar}."),
+ ]),
+ ("Hvad sagde politikerne om recovery?", [
+  ("faithful_free", "For politikerne betød recovery både bedre økonomi for kommunerne og bedre kvalitet for borgerne {Recovery= bedre}."),
+  ("antonym", "Politikerne så recovery som bedre økonomi for kommunerne, men lavere kvalitet for borgerne {Recovery= bedre}."),
+  ("wrong_group", "Fagfolkene mente, at recovery giver bedre økonomi for kommunerne {Recovery= bedre}."),
+  ("added_reason", "Recovery giver bedre økonomi for kommunerne, fordi borgerne bliver hurtigere selvhjulpne {Recovery= bedre}."),
+ ]),
+ ("Hvordan ønskede brugerne at blive inddraget?", [
+  ("faithful_free", "De bad om at komme med fra starten {inddraget tidligt}."),
+  ("faithful_free", "Brugerne ønskede at være med tidligt i processen og være med til at formulere rammeaftalens indhold {inddraget tidligt}."),
+  ("reversed", "Brugerne ønskede at blive inddraget sent i processen {inddraget tidligt}."),
+  ("uncited_lead_in", "Brugerne ønsker ingen inddragelse:\n- Vi ønsker at blive inddraget tidligt i processen {inddraget tidligt}."),
+ ]),
 ]
 
 
