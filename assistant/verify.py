@@ -275,12 +275,18 @@ def polarity_ok(text: str, src: Source) -> bool:
     return all(_clause_polarity_ok(c, src) for c in clauses(text))
 
 
+def _forms(w: str) -> tuple[str, ...]:
+    """A word, its lemma and its stem without a comparative or superlative ending («løsere»)."""
+    stems = [w[:-len(e)] for e in ("este", "ere", "est") if w.endswith(e) and len(w) - len(e) >= 3]
+    return (w, lemma(w), *stems)
+
+
 def _clause_polarity_ok(text: str, src: Source) -> bool:
     near = _closest_sentences(text, src)
     if not near:
         return _polarity(text) == 0 or _polarity(src.text) == 1
     ant = antonyms()
-    mine = {(w, lemma(w)) for w in words(text)}
+    mine = {_forms(w) for w in words(text)}
     for s in near:
         theirs = {lemma(w) for w in words(s)} | set(words(s))
         swaps = sum(1 for forms in mine

@@ -157,3 +157,10 @@ def test_a_refusal_in_other_words_is_a_refusal_and_bold_lead_ins_are_checked():
     assert not ok("**Brugerne støtter konkurrenceudsættelse:**\n- Konkurrenceudsættelse af opgaverne er ikke "
                   "vejen frem [1].")
     assert ok("**Kort fortalt:**\n- Konkurrenceudsættelse af opgaverne er ikke vejen frem [1].")
+
+
+def test_comparatives_the_lemmatizer_misses_still_count_as_antonyms():
+    users = {"n": 1, "voice": "users", "text": "Der er behov for et større og tættere samarbejde mellem det enkelte "
+                                              "tilbud og de pårørende."}
+    assert polarity_ok("Brugerne ønskede et tættere samarbejde med de pårørende.", Source.of(users))
+    assert not polarity_ok("Brugerne ønskede et løsere samarbejde med de pårørende.", Source.of(users))
