@@ -40,7 +40,7 @@ _MONTH_SET = frozenset(MONTHS.split())
 _DAY_MONTH_RE = re.compile(r"\b(\d{1,2})\.\s*(" + "|".join(MONTHS.split()) + r")\b", re.I)
 _YEAR_RE = re.compile(r"\b(19\d\d|20\d\d)\b")
 NEGATORS = frozenset("ikke ingen intet ingenting aldrig hverken ej næppe uden".split())
-POLAR_WORDS = frozenset("imod modstand afvise afviste afvist modsætte modsatte fravælge fravalgte skeptisk".split())
+POLAR_WORDS = frozenset("nej imod modstand afvise afviste afvist modsætte modsatte fravælge fravalgte skeptisk".split())
 NUMBER_WORDS = {"to": "2", "tre": "3", "fire": "4", "fem": "5", "seks": "6", "syv": "7", "otte": "8",
                 "ni": "9", "ti": "10", "elleve": "11", "tolv": "12", "tyve": "20", "hundrede": "100"}
 _GROUP_SUFFIX = r"(?:e|er|ere|erne|en|et|ne|s|es|ens|ernes|nes|ets|ene)?"
@@ -234,7 +234,11 @@ def overlap(text: str, src: Source) -> float:
 _POLAR_PHRASE_RE = re.compile(r"(?<!vej )(?<!vejen )\b(?:frem for|fremfor|i stedet for|snarere end)\b", re.I)
 
 
+_NOT_NEGATION_RE = re.compile(r"\bikke (?:mindst|kun|blot)\b", re.I)  # «ikke mindst» = especially
+
+
 def _polarity(text: str) -> int:
+    text = _NOT_NEGATION_RE.sub(" ", text or "")
     ws = words(text)
     n = sum(w in NEGATORS or w in POLAR_WORDS or lemma(w) in POLAR_WORDS for w in ws)
     return (n + len(_POLAR_PHRASE_RE.findall(text or ""))) % 2

@@ -248,6 +248,73 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
   ("reversed", "Brugerne ønskede at blive inddraget sent i processen {inddraget tidligt}."),
   ("uncited_lead_in", "Brugerne ønsker ingen inddragelse:\n- Vi ønsker at blive inddraget tidligt i processen {inddraget tidligt}."),
  ]),
+    # a third set, written after the verifier was tuned (measured first as held-out replies)
+
+ ("Hvad sagde fagpersonerne om tomme pladser?", [
+  ("faithful_free", "Fagpersonerne advarede om, at dygtige tilbud hurtigt kan blive arbejdsløse, og ville derfor se på incitamenterne {arbejdsløse}."),
+  ("faithful_close", "Fagpersonerne nævnte de tomme pladsers tyranni {tyranni}."),
+  ("reversed", "Fagpersonerne mente, at tomme pladser ikke er et tyranni {tyranni}."),
+  ("wrong_group", "Udvalgsmedlemmerne talte om de tomme pladsers tyranni {tyranni}."),
+  ("added_reason", "Fagpersonerne ville se på incitamenterne, da kommunerne betaler for tomme pladser {arbejdsløse}."),
+ ]),
+ ("Hvad sagde politikerne om takster og gennemsigtighed?", [
+  ("faithful_free", "Politikerne ville have gennemskuelige takster og tilbud og indsigt på tværs {Gennemskuelig takster}."),
+  ("faithful_free", "Politikerne ville kende sammenhængen mellem takst, kvalitet og effekt {Synlig sammenhæng}."),
+  ("antonym", "Politikerne ønskede et mindre fokus på private udbyderes priser {private udbyderes}."),
+  ("reversed", "Politikerne ønskede ikke synlig sammenhæng mellem takst og kvalitet {Synlig sammenhæng}."),
+  ("changed_date", "På politikertemamødet i maj 2017 ønskede politikerne fokus på de private udbyderes pris {private udbyderes}."),
+ ]),
+ ("Hvad sagde fagpersonerne om specialisering?", [
+  ("faithful_free", "Fagpersonerne foreslog, at kommunerne specialiserer sig på hver sit område {Kommuner kan specialisere sig}."),
+  ("faithful_close", "Fagpersonerne spurgte, om noget er specialiseret eller bare dyrt {bare dyrt}."),
+  ("reversed", "Fagpersonerne mente ikke, at kommuner kan specialisere sig {Kommuner kan specialisere sig}."),
+  ("wrong_group", "Sekretariatet spurgte, om det er specialiseret eller bare dyrt {bare dyrt}."),
+  ("stacked_citations", "Fagpersonerne ville nedlægge socialpsykiatrien {bare dyrt}{Socialpsykiatri er ikke}{Kommuner kan specialisere sig}."),
+ ]),
+ ("Hvad sagde brugerne om pårørende?", [
+  ("faithful_free", "Brugerne ville have tilbuddene til at bruge de pårørendes viden bedre {viden de pårørende}."),
+  ("faithful_free", "Ifølge brugerne skal samarbejdet mellem tilbud og pårørende være større og tættere {viden de pårørende}."),
+  ("antonym", "Brugerne ønskede et løsere samarbejde mellem tilbuddene og de pårørende {viden de pårørende}."),
+  ("changed_count", "Brugerne nævnte tre måder at bruge de pårørendes viden på {viden de pårørende}."),
+  ("uncited_lead_in", "Brugerne vil holde de pårørende ude:\n- Den viden, de pårørende har, skal bruges bedre {viden de pårørende}."),
+ ]),
+ ("Hvor mange deltog i processen i alt?", [
+  ("faithful_free", "Mere end 200 deltog i alt, blandt dem politikere, fagfolk og brugerrepræsentanter {mere end 200}."),
+  ("changed_count", "Omkring 150 personer deltog i processen {mere end 200}."),
+  ("wrong_group", "Mere end 200 konsulenter deltog i processen {mere end 200}."),
+  ("refusal_prefix", "Det fremgår ikke af materialet, men sandsynligvis deltog alle kommuner."),
+ ]),
+
+ ("Hvad mente brugerne om konkurrenceudsættelse?", [
+  ("faithful_free", "Brugerne sagde nej til konkurrenceudsættelse af opgaverne {ikke vejen frem}."),
+  ("faithful_free", "Brugerrepræsentanterne var kritiske over for konkurrenceudsættelse og henviste til udbuddet af botilbudspladser {ikke vejen frem}."),
+  ("reversed", "Brugerne bakkede op om konkurrenceudsættelse af opgaverne {ikke vejen frem}."),
+  ("added_reason", "Brugerne var imod konkurrenceudsættelse, idet kvaliteten faldt efter udbuddet {ikke vejen frem}."),
+  ("stacked_citations", "Brugerne ønskede flere udbud på hele området {ikke vejen frem}{Mulighed 5}{passende volumen}."),
+  ("refused_supported", "Passagerne siger intet om brugernes holdning til konkurrenceudsættelse."),
+ ]),
+ ("Hvad sagde brugerne om overgange?", [
+  ("faithful_free", "Brugerne lagde vægt på overgangene for psykisk syge, ikke mindst når de går fra sygehus til kommune {sygehus til kommune}."),
+  ("faithful_close", "Brugerne: «Vi ønsker fokus på overgange mellem myndighed og tilbud» {mellem myndighed og tilbud}."),
+  ("wrong_group", "Borgmestrene ønskede fokus på overgange mellem myndighed og tilbud {mellem myndighed og tilbud}."),
+  ("changed_date", "Den 18. januar 2018 ønskede brugerne fokus på overgangen fra sygehus til kommune {sygehus til kommune}."),
+  ("uncited_lead_in", "Overgange er ikke vigtige for brugerne:\n- Det bør være et fokusområde at kigge på overgangene for de psykisk syge {sygehus til kommune}."),
+ ]),
+ ("Hvor mange deltog i brugerworkshoppen?", [
+  ("faithful_free", "Workshoppen samlede cirka 26 deltagere, hvoraf 10-12 var direkte brugerrepræsentanter {Solrød Rådhus}."),
+  ("changed_count", "Der var ca. 26 deltagere, heraf 12 til 14 direkte brugerrepræsentanter {Solrød Rådhus}."),
+  ("changed_count", "Mødet havde 10 deltagere {Solrød Rådhus}."),
+ ]),
+ ("Hvad sagde politikerne om recovery?", [
+  ("faithful_free", "Politikerne mente, at recovery både styrker kommunernes økonomi og giver borgerne bedre kvalitet {Recovery= bedre}."),
+  ("antonym", "Politikerne så recovery som en udgift, der forværrer kommunernes økonomi {Recovery= bedre}."),
+  ("changed_date", "Ved kick-off mødet den 25. november 2017 så politikerne recovery som bedre økonomi {Recovery= bedre}."),
+ ]),
+ ("Hvordan ønskede brugerne at blive inddraget?", [
+  ("faithful_free", "Brugerne ønskede at blive involveret tidligt, så de kunne præge rammeaftalens indhold {inddraget tidligt}."),
+  ("reversed", "Brugerne ønskede ikke at formulere indhold i rammeaftalen {inddraget tidligt}."),
+  ("wrong_group", "Fagpersonerne ønskede at blive inddraget tidligt i processen {inddraget tidligt}."),
+ ]),
 ]
 
 
