@@ -85,14 +85,9 @@ def key_with_offsets(text: str) -> tuple[str, list[int]]:
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of text."""
-    spans = []
-    start = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    """Character spans of the sentences of text (abbreviation-aware: ingest/sentences.py)."""
+    from .sentences import sentence_spans
+    return sentence_spans(text)
 
 
 def group_spans(text: str, spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
