@@ -51,4 +51,22 @@ def states(claim: str, passage: str, coverage: float, dense: float, min_coverage
     and does not lack the claim's negation."""
     if coverage < min_coverage or dense < min_dense:
         return False
-    return not (negated(claim) and not negated(passage))
+    # polarity both ways: a claim without "ikke" is not stated by "… er ikke en god vej" (in a
+    # statement-sized passage; a long one may hold a negation elsewhere)
+    flipped = negated(claim) != negated(passage) if len(passage) <= SHORT_PASSAGE else negated(claim) and not negated(passage)
+    return not flipped and not reversed_by_antonym(claim, passage)
+
+
+SHORT_PASSAGE = 300
+
+
+def reversed_by_antonym(claim: str, passage: str) -> bool:
+    """Whether the claim uses a word whose antonym the passage uses instead ("mindre inddragelse"
+    where the passage says "inddrage brugerne mere"), with the verifier's corpus antonym pairs."""
+    from .verify import antonyms, lemma as lemma_of
+    def forms(text: str) -> set[str]:
+        words = re.findall(r"[a-zæøå]+", text.lower())
+        return set(words) | {lemma_of(w) for w in words}
+    claim_words, passage_words = forms(claim), forms(passage)
+    pairs = antonyms()
+    return any(w not in passage_words and pairs.get(w, set()) & passage_words for w in claim_words)

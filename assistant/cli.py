@@ -145,8 +145,30 @@ def cmd_serve(args) -> int:
     return 0
 
 
+_ARGPARSE_DA = [  # argparse's own messages, in Danish for the user
+    ("the following arguments are required: ", "disse argumenter mangler: "),
+    ("unrecognized arguments: ", "ukendte argumenter: "),
+    ("invalid choice: ", "ugyldigt valg: "),
+    ("expected one argument", "forventede én værdi"),
+    ("argument ", "argument "),
+    ("not allowed with argument ", "kan ikke bruges sammen med "),
+    ("invalid int value: ", "ikke et heltal: "),
+    ("choose from ", "vælg blandt "),
+]
+
+
+class DanishArgumentParser(argparse.ArgumentParser):
+    """argparse with its error messages in Danish (exit code 2, no traceback)."""
+
+    def error(self, message: str):
+        for en, da in _ARGPARSE_DA:
+            message = message.replace(en, da)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {message}. Se «{self.prog} --help».\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rammeaftale", description="Rammeaftale-assistenten")
+    parser = DanishArgumentParser(prog="rammeaftale", description="Rammeaftale-assistenten")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="build the index from corpus/")
     p.add_argument("--rebuild", action="store_true", help="build again even when an index exists")

@@ -54,7 +54,7 @@ def _knob(name: str, default, kind=float):
 # the knobs Settings reads from the knobs file (name -> type); eval.calibrate writes some of them
 KNOBS = {
     "dense_k": int, "lexical_k": int, "answer_k": int, "rrf_k": int, "lexical_weight": float, "variant_weight": float,
-    "voice_boost": float, "followup_voice_boost": float, "meeting_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
+    "voice_boost": float, "followup_voice_boost": float, "meeting_boost": float, "fact_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
     "relative_cutoff": float, "quote_chars": int,
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
     "common_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
@@ -80,6 +80,7 @@ class Settings:
     voice_boost: float = _knob("voice_boost", 0.3)
     followup_voice_boost: float = _knob("followup_voice_boost", 1.0)
     meeting_boost: float = _knob("meeting_boost", 0.35)
+    fact_boost: float = _knob("fact_boost", 1.0)
     coverage_boost: float = _knob("coverage_boost", 2.0)
     max_fuzzy_words: int = _knob("max_fuzzy_words", 12, int)
     relative_cutoff: float = _knob("relative_cutoff", 0.55)

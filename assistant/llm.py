@@ -124,8 +124,10 @@ def _message_text(response) -> str:
 
 # -- the prompt -----------------------------------------------------------------------------
 def _header(c: dict) -> str:
-    parts = [c.get("voice_label") or c.get("voice") or "", c.get("meeting") or "",
-             c.get("date_label") or c.get("date") or ""]
+    recorded = (c.get("recorded_in") or {}).get("title", "")
+    where = c.get("meeting") or (f"gengivet i {recorded}" if recorded else "")  # the label rule
+    parts = [c.get("voice_label") or c.get("voice") or "", where,
+             (c.get("date_label") or c.get("date") or "") if c.get("meeting") else ""]
     return " · ".join(p for p in parts if p)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,11 @@ from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_ph
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
-                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5}
+                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5,
+                 "fact_boost": 1.0}
+# a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
+_WHERE_RE = re.compile(r"^\s*(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit))\b|where\b)", re.I)
+_WHEN_RE = re.compile(r"^\s*(?:hvornår|when)\b", re.I)
 
 
 @dataclass
@@ -192,6 +197,24 @@ class HybridRetriever(BaseRetriever):
         self._terms[key] = out
         return out
 
+    def fact_tokens(self, query) -> list[set[str]]:
+        """For "where"/"when" questions about a meeting the question names: the words of its place
+        or date in the manifest, which a passage that answers holds."""
+        where, when = _WHERE_RE.search(query.text), _WHEN_RE.search(query.text)
+        if not (where or when) or not query.meetings:
+            return []
+        out = []
+        for mid in query.meetings:
+            m = self.index.manifest.meetings.get(mid)
+            if m is None:
+                continue
+            fact = m.place if where else m.date_label
+            for part in fact.split(","):
+                words = set(tokens(part))
+                if words:
+                    out.append(words)
+        return out
+
     def query_tokens(self, text: str) -> list[str]:
         """Corpus stems for a text: for a single stem its fuzzy correction, else every stem
         that stands for the text's content words."""
@@ -340,10 +363,13 @@ class HybridRetriever(BaseRetriever):
         sims = dict(dense)
         total = sum(t.weight for t in terms if t.alts)
         hits = []
+        facts = self.fact_tokens(query)
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
             if rec is None:
                 continue
+            if facts and any(f <= self._doc_tokens[self._row[rid]] for f in facts):
+                score *= 1 + k["fact_boost"]
             rec_voices = {p.get("voice", "") for p in places(rec)}
             if query.voices and rec_voices & set(query.voices):
                 score *= 1 + (k["voice_boost"] if query.voice_boost is None else query.voice_boost)

@@ -22,8 +22,20 @@ log = logging.getLogger("rammeaftale.ingest")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 COMPLETE_MARK = "meta.json"
-# bumped when ingest cuts passages differently, so an index built by older code is rebuilt
-INDEX_FORMAT = 2
+# the ingest code that decides what a passage is: an index built by other code is rebuilt
+_PIPELINE_MODULES = ("clean", "sentences", "sections", "passages", "dedup", "pipeline", "manifest", "index")
+
+
+def _pipeline_version() -> str:
+    h = hashlib.sha1()
+    for name in _PIPELINE_MODULES:
+        path = Path(__file__).with_name(f"{name}.py")
+        if path.exists():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+INDEX_FORMAT = _pipeline_version()
 
 
 def passage_id(p: Passage) -> str:
@@ -84,6 +96,8 @@ def is_stale(folder: Path, corpus_dir: Path) -> bool:
     the index keeps answering until a build succeeds."""
     try:
         meta = json.loads((Path(folder) / COMPLETE_MARK).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or "collection" not in meta or "corpus" not in meta:
+            return False  # a damaged index, not an old one: opening it gives the clear message
         manifest = load_manifest(corpus_dir)
         return (meta.get("format") != INDEX_FORMAT
                 or meta.get("corpus") != corpus_fingerprint(corpus_dir, manifest))

@@ -156,8 +156,10 @@ def heading_like(text: str) -> bool:
 
 
 def title_like(text: str) -> bool:
-    """A heading, or a title ending in a colon ("… 1. BESKRIVELSE:"): no statement of its own."""
-    return heading_like(text) or (text.rstrip().endswith(":") and word_count(text) < 2 * SHORT_WORDS)
+    """A heading, or a title without a sentence of its own ("… 1. BESKRIVELSE:", "Politikertemamøde
+    om rammeaftalen den 7. april 2017 Programoplæg Opsamling")."""
+    ends = text.rstrip().endswith((".", "!", "?", "…"))
+    return heading_like(text) or (not ends and word_count(text) < 2 * SHORT_WORDS)
 
 
 def _template_of(text: str, templates: tuple[Template, ...]) -> Template | None:
@@ -314,6 +316,30 @@ def _is_numbered_list(paras: list[_Para]) -> bool:
             and sum(len(p.text) for p in paras) <= STRUCT_MAX)
 
 
+def _statements(run: list[_Para], local: str) -> list[_Unit]:
+    """Each paragraph a statement, except that consecutive short bullets ("Gennemsigtighed",
+    "Gennemskuelige tilbud", "Gennemskuelig takster") stay together as a list: alone they are
+    scraps, together they are what the slide says."""
+    units: list[_Unit] = []
+    short: list[_Para] = []
+
+    def flush():
+        if len(short) >= 2:
+            units.append(_Unit(list(short), "list", local))
+        else:
+            units.extend(_Unit([p], "statement", local) for p in short)
+        short.clear()
+
+    for p in run:
+        if p.start in ("bullet", "item") and word_count(p.text) < SHORT_WORDS:
+            short.append(p)
+            continue
+        flush()
+        units.append(_Unit([p], "statement", local))
+    flush()
+    return units
+
+
 def _units(paras: list[_Para], carried: str) -> tuple[list[_Unit], str]:
     """Passages of one slide. Returns the units and the heading carried to the next slide (a
     slide of headings only, such as "Program for dagen", titles the next one)."""
@@ -384,7 +410,7 @@ def _units(paras: list[_Para], carried: str) -> tuple[list[_Unit], str]:
             lead = ([sub] if sub else []) or (heads if first and len(runs) <= 2 else [])
             units.append(_Unit(lead + run, "list", local))
         else:
-            units.extend(_Unit([p], "statement", local) for p in run)
+            units.extend(_statements(run, local))
         first = False
     return units, ""
 
@@ -510,23 +536,22 @@ def _passage(block: Block, a: int, b: int) -> Passage | None:
     if a >= b:
         return None
     additions: list[dict] = []
-    if block.additions:
-        spans, added = _without_additions(block.raw, a, b)
-        if not spans:
-            return None
-        text = display_text(" ".join(block.raw[x:y] for x, y in spans))
-        additions = [{"text": t, "voice": block.additions} for t in added if t]
-        a, b = _trim(block.raw, spans[0][0], spans[-1][1])
-    elif block.kind not in ("statement", "note"):
-        cuts = [c for c in block.breaks if a < c < b] + [b]
-        items, pos = [], a
-        for c in cuts:
-            if block.raw[pos:c].strip():
-                items.append(display_text(block.raw[pos:c]))
-            pos = c
-        text = "\n".join(items)
-    else:
-        text = display_text(block.raw[a:b])
+    structure = block.kind not in ("statement", "note")
+    cuts = [c for c in block.breaks if a < c < b] if structure else []
+    items, kept = [], []
+    for x, y in zip([a] + cuts, cuts + [b]):  # a structure item by item, a statement whole
+        if block.additions:
+            spans, added = _without_additions(block.raw, x, y)
+            additions += [{"text": t, "voice": block.additions} for t in added if t]
+        else:
+            spans = [(x, y)] if block.raw[x:y].strip() else []
+        if spans:
+            items.append(display_text(" ".join(block.raw[u:v] for u, v in spans)))
+            kept += spans
+    if not kept:
+        return None
+    text = "\n".join(i for i in items if i)
+    a, b = _trim(block.raw, kept[0][0], kept[-1][1])
     if word_count(text) < MIN_WORDS:
         return None
     first, last = block.span(a, b)

@@ -186,8 +186,11 @@ def test_an_unrecorded_claim_is_denied_not_answered_with_loose_quotes(assistant)
 
 
 def test_an_opposite_claim_is_denied(assistant):
-    result = assistant.ask("står det nogen steder, at brugerne ville have mindre inddragelse?")
-    assert result["kind"] == "claim_no"
+    # the users said «Konkurrenceudsættelse er ikke en god vej!!!»: the opposite is not recorded
+    result = assistant.ask("står det nogen steder, at konkurrenceudsættelse er en god vej?")
+    assert result["kind"] == "claim_no" and result["refused"]
+    said = assistant.ask("står det nogen steder, at konkurrenceudsættelse ikke er en god vej?")
+    assert said["kind"] == "claim_yes" and said["citations"][0]["voice"] == "users"
 
 
 def test_a_pronoun_follow_up_keeps_the_topic_and_the_voice(assistant):

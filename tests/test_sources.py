@@ -46,9 +46,14 @@ def test_a_file_outside_the_manifest_is_rejected_even_when_it_exists(tmp_path):
     corpus.mkdir()
     for f in CORPUS.iterdir():
         (corpus / f.name).write_bytes(f.read_bytes())
-    (corpus / "secret.txt").write_text("hemmelig\n", encoding="utf-8")
-    assert allowed_path(corpus, "secret.txt") is None
-    assert "hemmelig" not in source_view(corpus, "secret.txt", 1, 1)
+    # a loose .txt beside the texts is part of the corpus (indexed with a warning); anything else
+    # in the folder or below it is not a source
+    (corpus / "secret.key").write_text("hemmelig\n", encoding="utf-8")
+    (corpus / "originals").mkdir()
+    (corpus / "originals" / "secret.txt").write_text("hemmelig\n", encoding="utf-8")
+    for name in ("secret.key", "originals/secret.txt"):
+        assert allowed_path(corpus, name) is None
+        assert "hemmelig" not in source_view(corpus, name, 1, 1)
     assert allowed_path(corpus, FILE) == (corpus / FILE).resolve()
 
 
