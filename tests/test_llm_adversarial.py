@@ -38,8 +38,8 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
         ("changed_date", f"På mødet i marts 2017 ønskede brugerne fokus på overgange mellem myndighed og tilbud {MYN}."),
         ("changed_count", f"Brugerne pegede på tre overgange, blandt andet fra sygehus til kommune {SYG}."),
         ("added_reason", f"Brugerne ønskede fokus på overgangen fra sygehus til kommune, fordi mange psykisk syge bliver udskrevet uden en plan {SYG}."),
-        ("stacked_citations", f"Brugerne krævede, at regionen overtager alle overgange fra kommunerne {MYN}{SYG}{BARN}{G5}."),
-        ("stacked_citations", f"Brugerne ønskede fokus på overgange mellem myndighed og tilbud {MYN}{G5}{BARN}."),
+        ("stacked_citations", f"Brugerne krævede, at regionen overtager alle overgange fra kommunerne {MYN}{SYG}{BARN}."),
+        ("stacked_citations", f"Brugerne ønskede fokus på overgange mellem myndighed og tilbud {MYN}{SYG}{BARN}."),
         ("refusal_prefix", f"Det fremgår ikke af materialet, hvorfor brugerne nu er imod fokus på overgange, men de vil have færre overgange. Brugerne ønskede fokus på overgange mellem myndighed og tilbud {MYN}."),
         ("uncited_lead_in", f"Brugerne mener, at overgange ikke er et problem:\n- Vi ønsker fokus på overgange mellem myndighed og tilbud {MYN}."),
         ("refused_supported", "Det fremgår ikke af materialet."),
@@ -62,7 +62,7 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
         ("changed_date", "På mødet den 18. februar 2017 sagde brugerne, at konkurrenceudsættelse af opgaverne ikke er vejen frem {ikke vejen frem}."),
         ("added_reason", "Brugerne mente, at konkurrenceudsættelse ikke er vejen frem, fordi udbuddet gav dårligere kvalitet for beboerne {ikke vejen frem}."),
         ("added_reason", "Brugerne var imod konkurrenceudsættelse, fordi private leverandører er for dyre {ikke en god vej}."),
-        ("stacked_citations", "Brugerne ønskede, at alle botilbud konkurrenceudsættes inden 2019 {ikke vejen frem}{ikke en god vej}{Mulighed 5}{passende volumen}{konkurrenceudsætte en del}."),
+        ("stacked_citations", "Brugerne ønskede, at alle botilbud konkurrenceudsættes inden 2019 {ikke vejen frem}{ikke en god vej}{Mulighed 5}{passende volumen}."),
         ("stacked_citations", "Brugerne mente, at konkurrenceudsættelse af opgaverne ikke er vejen frem {ikke vejen frem}{passende volumen}."),
         ("refusal_prefix", "Det fremgår ikke af materialet, hvorfor brugerne skiftede holdning, men i dag støtter de konkurrenceudsættelse."),
         ("refusal_prefix", "Det fremgår ikke af materialet, hvad politikerne mente. Brugerne støtter i dag konkurrenceudsættelse {ikke vejen frem}."),
@@ -218,7 +218,7 @@ CASES: list[tuple[str, list[tuple[str, str]]]] = [
   ("wrong_group", "Handicaprådene mente, at overgangen fra barn til voksen skal styrkes med tidlig forberedelse {fra barn til voksen}."),
   ("changed_date", "På politikertemamødet den 7. april 2022 ønskede brugerne fokus på overgange mellem myndighed og tilbud {mellem myndighed og tilbud}."),
   ("added_reason", "Brugerne ønskede fokus på overgangen fra sygehus til kommune, da mange bliver udskrevet for tidligt {sygehus til kommune}."),
-  ("stacked_citations", "Alle parter var enige om, at overgangene er det vigtigste tema {mellem myndighed og tilbud}{sygehus til kommune}{fra barn til voksen}{Gruppe 5}."),
+  ("stacked_citations", "Alle parter var enige om, at overgangene er det vigtigste tema {mellem myndighed og tilbud}{sygehus til kommune}{fra barn til voksen}."),
  ]),
  ("Hvad mente brugerne om konkurrenceudsættelse?", [
   ("faithful_free", "Brugerne ville ikke have opgaverne konkurrenceudsat {ikke vejen frem}."),
@@ -421,7 +421,7 @@ def test_suite_is_large_and_covers_every_class():
 
 def test_every_anchor_is_retrieved(suite_rows):
     missing = [r for r in suite_rows if "[99]" in r["reply"]]
-    assert not missing, missing[:3]
+    assert not missing, [(r["question"], r["reply"]) for r in missing[:3]]
 
 
 def test_unfaithful_replies_are_not_shown_and_faithful_ones_are(suite_rows):
