@@ -172,6 +172,14 @@ def _corpus_texts(corpus_dir: Path) -> dict[str, str]:
 
 
 # -- add -------------------------------------------------------------------------------------
+def _read_manifest(corpus_dir: Path):
+    """The parsed manifest and its text (kept to restore it when a change fails)."""
+    try:
+        return load_manifest(corpus_dir), (corpus_dir / "manifest.toml").read_text(encoding="utf-8")
+    except (ManifestError, OSError) as exc:
+        raise DocumentError(f"Manifestet kan ikke læses: {exc}") from exc
+
+
 def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: str = "",
                   new_meeting: str = "", place: str = "", voice: str = "", kind: str = "",
                   progress=None) -> Report:
@@ -191,11 +199,7 @@ def add_documents(settings, paths, *, title: str = "", date: str = "", meeting: 
 
     with _locked(settings):
         manifest_path = corpus_dir / "manifest.toml"
-        try:
-            manifest = load_manifest(corpus_dir)
-            before = manifest_path.read_text(encoding="utf-8")
-        except (ManifestError, OSError) as exc:
-            raise DocumentError(f"Manifestet kan ikke læses: {exc}") from exc
+        manifest, before = _read_manifest(corpus_dir)
         if meeting and meeting not in manifest.meetings:
             known = ", ".join(sorted(manifest.meetings))
             raise DocumentError(f"Ukendt møde-id «{meeting}». Kendte møder: {known}.")
@@ -386,11 +390,7 @@ def remove_document(settings, name: str, progress=None) -> Report:
         raise DocumentError("Angiv navnet på det dokument, der skal fjernes.")
     with _locked(settings):
         manifest_path = corpus_dir / "manifest.toml"
-        try:
-            manifest = load_manifest(corpus_dir)
-            before = manifest_path.read_text(encoding="utf-8")
-        except (ManifestError, OSError) as exc:
-            raise DocumentError(f"Manifestet kan ikke læses: {exc}") from exc
+        manifest, before = _read_manifest(corpus_dir)
         doc = tomlkit.parse(before)
         files = doc.get("files", [])
         index = None

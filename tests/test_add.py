@@ -353,32 +353,8 @@ def test_remove_takes_the_document_out_again(fresh, tmp_path):
 
 
 # -- a Chroma server shared by two processes ---------------------------------------------------
-@pytest.fixture()
-def chroma_url(tmp_path):
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import chromadb
-    deadline = time.time() + 90
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
-        except Exception:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("chroma server did not start")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def test_add_with_a_chroma_server_reaches_a_second_process(tmp_path, settings_factory, chroma_url):
+def test_add_with_a_chroma_server_reaches_a_second_process(tmp_path, settings_factory, chroma_server):
+    chroma_url = chroma_server
     import chromadb
     from assistant import Assistant
     from ingest.index import build_index

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from ingest.clean import display_text, is_noise, match_key
 from ingest.manifest import ManifestError, load_manifest
 from ingest.sections import resolve_skips
 
-from .conftest import CORPUS, REPO, free_port
+from .conftest import CORPUS, REPO
 
 
 def _original(file: str, start: int, end: int) -> str:
@@ -195,28 +194,6 @@ def test_sentence_transformers_backend_offline(settings_factory):
     assert meta["embedder"].startswith("st:") and meta["dim"] == 384
     result = Assistant(settings, build_if_missing=False).ask("Konkurrenceudsættelse er ikke vejen frem")
     assert any("Konkurrenceudsættelse" in c["text"] for c in result["citations"] + result["maybe_relevant"])
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import chromadb
-    deadline = time.time() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
-        except Exception:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("chroma server did not start")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def test_index_and_query_through_a_chroma_server(settings_factory, chroma_server, monkeypatch, built_index):
