@@ -22,7 +22,6 @@ _MARKUP_RES = [
     (re.compile(r"\*"), ""),
 ]
 _WS_RE = re.compile(r"\s+")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9“”\"(])")
 
 
 def is_bullet(line: str) -> bool:

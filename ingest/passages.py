@@ -70,7 +70,6 @@ class Block:
     meeting: str  # where it was said ("" when the material does not say)
     heading: str
     file: str = ""
-    new_slide: bool = False
     cols: list[int] = field(default_factory=list)  # original column of each character of raw
     recorded_in: str = ""  # the meeting whose material records it
     kind: str = "statement"
