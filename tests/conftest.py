@@ -95,3 +95,38 @@ def chroma_server(tmp_path):
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def serve_page(env: dict, log_path: Path, timeout_s: float = 240):
+    """Starts `rammeaftale serve` in a subprocess with env on a free port and waits until the page
+    answers. Returns (process, url); stop it with stop_page."""
+    import urllib.request
+    port = free_port()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout_s
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            pass
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+
+
+def stop_page(proc) -> None:
+    import signal
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

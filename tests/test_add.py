@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import tomllib
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -18,7 +15,7 @@ import pytest
 
 from ingest.clean import display_text
 
-from .conftest import CORPUS, REPO, free_port
+from .conftest import CORPUS, REPO, serve_page, stop_page
 
 CHROMIUM = "/usr/bin/chromium"
 AUTH = ("sekretariat", "dokumenter-2023")
@@ -395,36 +392,12 @@ def test_documents_tab_only_with_a_login(fresh):
 
 @pytest.fixture()
 def served(fresh, tmp_path):
-    port = free_port()
-    log_path = tmp_path / "serve.log"
     env = env_of(fresh, RAMMEAFTALE_AUTH=":".join(AUTH), GRADIO_ANALYTICS_ENABLED="False")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited:\n{log_path.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                break
-        except OSError:
-            pass
-        if time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    proc, url = serve_page(env, tmp_path / "serve.log")
     yield url, fresh
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop_page(proc)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not installed at {CHROMIUM}")
 def test_browser_signs_in_adds_a_document_and_asks_about_it(served, tmp_path):
     from playwright.sync_api import sync_playwright
     url, settings = served

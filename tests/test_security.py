@@ -19,7 +19,6 @@ import re
 import socket
 import uuid
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,6 @@ each passage says who said it, where it was said and where it is recorded; every
 place can be marked by exact lines and columns. Pure ingest (no model), so these run fast."""
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
 import pytest

@@ -332,62 +332,17 @@ def test_later_meetings_stand_apart_from_the_process():
         assert f"data-doc='{f.name}'" in html
 
 
-class _ScriptedLLM:
-    """A local OpenAI-compatible double (the one part a test may script): answers every chat
-    completion with `reply`, as JSON or as server-sent chunks when asked to stream."""
-
-    def __init__(self, reply: str):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        text = reply
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                if body.get("stream"):
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/event-stream")
-                    self.end_headers()
-                    for i in range(0, len(text), 16):
-                        chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "test",
-                                 "choices": [{"index": 0, "delta": {"content": text[i:i + 16]}, "finish_reason": None}]}
-                        self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-                    end = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "test",
-                           "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-                    self.wfile.write(b"data: " + json.dumps(end).encode() + b"\n\ndata: [DONE]\n\n")
-                    return
-                data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "test",
-                                   "choices": [{"index": 0, "finish_reason": "stop",
-                                                "message": {"role": "assistant", "content": text}}],
-                                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.port = free_port()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def test_a_generated_answer_is_marked_and_its_cited_cards_come_first(assistant, settings):
     from assistant import Assistant
     from assistant.ui import IndexStatus, build_app, named
     extractive = assistant.ask(QUESTION)
     cited = next(c for c in extractive["citations"] if len(c["quote"]) < 300 and "…" not in c["quote"])
     assert len(extractive["citations"]) >= 2
-    llm = _ScriptedLLM(f"{cited['quote']} [{cited['n']}]")  # a verbatim quote: nothing to reject
+    from .test_llm import ScriptedServer
+    llm = ScriptedServer()
+    llm.reply = f"{cited['quote']} [{cited['n']}]"  # a verbatim quote: nothing to reject
     try:
-        generating = Assistant(dataclasses.replace(settings, generator="openai", llm_url=f"http://127.0.0.1:{llm.port}/v1",
+        generating = Assistant(dataclasses.replace(settings, generator="openai", llm_url=llm.url,
                                                    llm_model="test", llm_timeout_s=10.0), build_if_missing=False)
         status = IndexStatus()
         status.set_ready(1)

@@ -7,16 +7,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import free_port
+from .conftest import serve_page, stop_page
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -35,37 +32,13 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium n
 
 
 def _serve(settings, log_path: Path, auth: str = ""):
-    port = free_port()
     env = {**os.environ, "RAMMEAFTALE_DATA_DIR": str(settings.data_dir),
            "RAMMEAFTALE_CACHE_DIR": str(settings.cache_dir), "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", "RAMMEAFTALE_AUTH": auth}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    return serve_page(env, log_path)
 
 
-def _stop(proc):
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+_stop = stop_page
 
 
 @pytest.fixture(scope="module")
