@@ -259,10 +259,16 @@ def compose(citations: list[dict]) -> str:
     return render(groups(citations))
 
 
-def refusal_text(closest: list[dict]) -> str:
+def refusal_text(closest: list[dict], reason: str = "") -> str:
+    text = f"{REFUSAL} {reason}".strip() if reason else REFUSAL
     if not closest:
-        return REFUSAL
-    return REFUSAL + " De nærmeste steder i materialet er vist nedenfor som måske relevante."
+        return text
+    return text + " De nærmeste steder i materialet er vist nedenfor som måske relevante."
+
+
+def record_texts(rec: dict) -> list[str]:
+    """A passage's text and the text of every other place it was recorded."""
+    return [rec.get("text", "")] + [p.get("text", "") for p in rec.get("also_in", []) or [] if isinstance(p, dict)]
 
 
 def claim_no_text(closest: list[dict]) -> str:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from . import answer as A
+from . import expect as E
 from .claims import claim_of
 from .claims import states as claim_states
 from .config import Settings
@@ -182,6 +183,20 @@ class Assistant:
         return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                 "citations": citations, "groups": groups, "claim": claim}
 
+    def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest) -> str:
+        """Why the material cannot answer a question its passages seem close to (assistant/expect.toml):
+        it asks for an amount no passage gives, or for what was said or decided at a meeting the
+        material holds only the invitation of. "" when nothing stands in the way."""
+        named = analyse(text, *self.cues()).meetings or list(meetings)
+        records = {m.id: m.record for m in manifest.meetings.values()}
+        unrecorded = E.unrecorded_meeting(text, named, records)
+        if unrecorded:
+            m = manifest.meetings[unrecorded]
+            return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
+        texts = [t for h in hits[:self.settings.answer_k] for t in A.record_texts(h.record)]
+        gap = E.unmet(text, texts)
+        return gap.reason if gap and gap.then == "refused" else ""
+
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
         voices, meetings = _filter_values(voices), _filter_values(meetings)
         previous = clean_question(_plain(previous), self.settings.max_question_chars)[0]  # bounded work
@@ -222,10 +237,12 @@ class Assistant:
             return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
-        if kind == "refused" or not hits:
+        reason = self._unanswerable_reason(search_text, hits, meetings, manifest) if kind != "refused" else ""
+        if kind == "refused" or not hits or reason:
             closest = self._cite(hits[:3], manifest, search_text)
-            return {**base, "answer": A.refusal_text(closest), "maybe_relevant": closest,
-                    "unknown_words": support["missing"] + support["ordinary"]}
+            out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,
+                   "unknown_words": support["missing"] + support["ordinary"]}
+            return {**out, "reason": reason} if reason else out
         chosen = A.select(hits, self.settings.answer_k, retriever.index, self.settings.relative_cutoff)
         citations = self._cite(chosen, manifest, search_text)
         groups = A.groups(citations)

@@ -31,6 +31,9 @@ class Meeting:
     outcome: str
     documents: tuple[str, ...]
     cues: tuple[str, ...] = ()
+    # what the material holds of the meeting: "" (what was said there is written up) or
+    # "invitation" (only the invitation or programme: what was said or decided is not recorded)
+    record: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def load_manifest(corpus_dir: Path) -> Manifest:
             id=m["id"], title=m["title"], date=m["date"], date_label=m["date_label"],
             place=m.get("place", ""), participants=m.get("participants", ""),
             outcome=m.get("outcome", ""), documents=tuple(m.get("documents", ())),
-            cues=tuple(m.get("cues", ())),
+            cues=tuple(m.get("cues", ())), record=m.get("record", ""),
         )
         for m in data.get("meetings", [])
     }

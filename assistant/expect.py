@@ -1,0 +1,86 @@
+"""What a question asks for and whether the material can hold it (patterns in
+assistant/expect.toml): an amount of money needs a passage with an amount; what was said or
+decided at a meeting needs a record of the meeting, not only its invitation. Pure functions."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+EXPECT_FILE = Path(__file__).resolve().parent / "expect.toml"
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    id: str
+    asks: tuple[re.Pattern, ...]
+    not_asks: tuple[re.Pattern, ...]
+    holds: tuple[re.Pattern, ...]
+    then: str
+    reason: str
+
+
+def _compile(patterns) -> tuple[re.Pattern, ...]:
+    out = []
+    for p in patterns or ():
+        try:
+            out.append(re.compile(p, re.I))
+        except re.error:
+            continue
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    try:
+        return tomllib.loads(EXPECT_FILE.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+@lru_cache(maxsize=1)
+def answer_types() -> tuple[AnswerType, ...]:
+    out = []
+    for t in _data().get("types", []):
+        then = t.get("then", "unsure")
+        out.append(AnswerType(t.get("id", ""), _compile(t.get("asks")), _compile(t.get("not_asks")),
+                              _compile(t.get("holds")), then if then in ("refused", "unsure") else "unsure",
+                              t.get("reason", "")))
+    return tuple(out)
+
+
+def _any(patterns, text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def expected(question: str) -> list[AnswerType]:
+    """The kinds of answer the question asks for (an amount, ...)."""
+    low = question.lower()
+    return [t for t in answer_types() if _any(t.asks, low) and not _any(t.not_asks, low)]
+
+
+def unmet(question: str, texts: list[str]) -> AnswerType | None:
+    """The first kind of answer the question asks for that none of the texts holds."""
+    for t in expected(question):
+        if not any(_any(t.holds, text) for text in texts):
+            return t
+    return None
+
+
+def asks_outcome(question: str) -> bool:
+    """Whether the question asks what was said, decided or concluded (at a meeting)."""
+    return _any(_compile(tuple(_data().get("outcome", {}).get("asks", ()))), question.lower())
+
+
+def unrecorded_meeting(question: str, meetings: list[str], records: dict[str, str]) -> str | None:
+    """The meeting a question about what was said or decided names, when every meeting it names
+    has only an invitation in the material (records: meeting id -> manifest `record`)."""
+    if not meetings or not all(records.get(m) == "invitation" for m in meetings):
+        return None
+    return meetings[0] if asks_outcome(question) else None
+
+
+def outcome_reason(meeting_label: str) -> str:
+    return _data().get("outcome", {}).get("reason", "").format(meeting=meeting_label)
