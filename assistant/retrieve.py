@@ -100,6 +100,9 @@ class HybridRetriever(BaseRetriever):
         texts = [f"{r.get('heading', '')} {r['text']}" for r in index.records]
         self.words = Vocabulary(texts)
         self._doc_tokens = [set(tokens(t)) for t in texts]
+        # a passage's own words, without its heading: where a place or date has to stand for the
+        # passage to say it (a heading "Kick-off møde den 25. november 2016" is over every item)
+        self._text_tokens = [set(tokens(r["text"])) for r in index.records]
         self._row = {r["id"]: i for i, r in enumerate(index.records)}
         df: dict[str, int] = {}
         self._docs_of: dict[str, list[int]] = {}
@@ -368,7 +371,7 @@ class HybridRetriever(BaseRetriever):
             rec = self.index.by_id.get(rid)
             if rec is None:
                 continue
-            if facts and any(f <= self._doc_tokens[self._row[rid]] for f in facts):
+            if facts and any(f <= self._text_tokens[self._row[rid]] for f in facts):
                 score *= 1 + k["fact_boost"]
             rec_voices = {p.get("voice", "") for p in places(rec)}
             if query.voices and rec_voices & set(query.voices):
