@@ -41,6 +41,18 @@ def claim_of(question: str) -> str | None:
     return found
 
 
+def bare_claim_question(question: str) -> bool:
+    """"står det nogen steder, at" with nothing after it: a claim question without its claim."""
+    text = question.strip().rstrip(" ?.!,")
+    if not text:
+        return False
+    for pat in patterns():
+        m = pat.match(f"{text} \x00")
+        if m and m.group("claim").strip(" ?.!") == "\x00":
+            return True
+    return False
+
+
 def negated(text: str) -> bool:
     return any(w in NEGATIONS for w in re.findall(r"[a-zæøå]+", text.lower()))
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from . import answer as A
 from . import expect as E
-from .claims import claim_of
+from .claims import bare_claim_question, claim_of
 from .claims import states as claim_states
 from .config import Settings
-from .query import Query, analyse, clean_question, has_words, rewrite_followup
+from .query import Query, analyse, clean_question, has_words, rewrite_followup, topic_words
 from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
@@ -183,6 +183,14 @@ class Assistant:
         return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                 "citations": citations, "groups": groups, "claim": claim}
 
+    def _vague(self, text: str) -> str:
+        """A "say more" message for a question that names nothing to look for ("og?", "hvornår",
+        a bare "står det nogen steder, at"); "" for a real question."""
+        if bare_claim_question(text):
+            return E.vague_message(claim=True)
+        q = analyse(text, *self.cues())
+        return E.vague_message() if E.vague(text, topic_words(text), bool(q.voices or q.meetings)) else ""
+
     def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest) -> str:
         """Why the material cannot answer a question its passages seem close to (assistant/expect.toml):
         it asks for an amount no passage gives, or for what was said or decided at a meeting the
@@ -219,6 +227,10 @@ class Assistant:
                 return {**base, "answer": f"Ukendt filter: {_shown(bad)}. "
                                           "Vælg blandt de stemmer og møder, siden viser.", "error": "bad_filter",
                         "kind": "error"}
+            if not previous:
+                vague = self._vague(text)
+                if vague:
+                    return {**base, "answer": vague, "error": "vague", "kind": "error"}
             claim = claim_of(text)
             search_text, hits = self._search(retriever, text, voices, meetings, previous, claim)
             manifest = retriever.index.manifest

@@ -84,3 +84,16 @@ def unrecorded_meeting(question: str, meetings: list[str], records: dict[str, st
 
 def outcome_reason(meeting_label: str) -> str:
     return _data().get("outcome", {}).get("reason", "").format(meeting=meeting_label)
+
+
+def vague(question: str, topic: list[str], named_cue: bool) -> bool:
+    """A question that names nothing to look for: no topic word (topic: its words beside question
+    words and stopwords, assistant/query.topic_words) other than greetings and fillers, and no
+    voice or meeting."""
+    fillers = set(_data().get("vague", {}).get("words", ()))
+    return not named_cue and not [w for w in topic if w not in fillers]
+
+
+def vague_message(claim: bool = False) -> str:
+    v = _data().get("vague", {})
+    return v.get("claim_message" if claim else "message", "")

@@ -48,3 +48,28 @@ def test_the_invitation_itself_and_recorded_meetings_stay_answerable():
     # a question naming a recorded meeting beside the unrecorded one is answered from the record
     assert E.unrecorded_meeting("hvad sagde de i ringsted?", ["politikermoede_2017", "dialogmoede_2022"],
                                 RECORDS) is None
+
+
+@pytest.mark.parametrize("question", ["og?", "hvornår", "hvad?", "hej", "tak", "what?"])
+def test_a_question_naming_nothing_is_vague(question):
+    from assistant.query import topic_words
+    assert E.vague(question, topic_words(question), named_cue=False)
+    assert "Skriv lidt mere" in E.vague_message()
+
+
+@pytest.mark.parametrize("question", ["hvad sagde de om overgange?", "hovedfokusområder?", "deltagere?"])
+def test_a_question_with_a_topic_is_not_vague(question):
+    from assistant.query import topic_words
+    assert not E.vague(question, topic_words(question), named_cue=False)
+
+
+def test_a_voice_or_meeting_alone_is_a_question():
+    assert not E.vague("hvad sagde brugerne?", [], named_cue=True)
+
+
+def test_a_claim_question_without_its_claim_is_bare():
+    from assistant.claims import bare_claim_question, claim_of
+    assert bare_claim_question("står det nogen steder, at")
+    assert bare_claim_question("Blev det skrevet ned, at?")
+    assert not bare_claim_question("står det nogen steder, at ventelisterne er for lange?")
+    assert claim_of("står det nogen steder, at ventelisterne er for lange?") == "ventelisterne er for lange"
