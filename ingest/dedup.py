@@ -47,6 +47,10 @@ def align(block: Block, known: list[tuple[str, Passage]]) -> tuple[list[tuple[Pa
 
 def known_keys(passages: list[Passage]) -> list[tuple[str, Passage]]:
     keyed = [(match_key(p.text), p) for p in passages]
+    # a short card is found in later files together with the organisers' parentheses after it
+    # ("Koordinerende sagsbehandler. (Primært myndighedsrettet)")
+    keyed += [(match_key(" ".join([p.text, *(a["text"] for a in p.additions)])), p) for p in passages
+              if p.additions and len(match_key(p.text).split()) < MIN_ALIGN_WORDS]
     keyed = [(k, p) for k, p in keyed if len(k.split()) >= MIN_ALIGN_WORDS]
     return sorted(keyed, key=lambda kp: -len(kp[0]))
 
@@ -96,8 +100,12 @@ def group_near_duplicates(passages: list[Passage], rank: dict[str, int]) -> list
         return i
 
     postings: dict[tuple[str, ...], list[int]] = {}
+    same_key: dict[str, int] = {}
     for i, sh in enumerate(shingles):
-        if len(keys[i].split()) < MIN_NEAR_DUP_WORDS:
+        if len(keys[i].split()) < MIN_NEAR_DUP_WORDS:  # a short statement joins only its exact copies
+            if keys[i] in same_key:
+                parent[find(i)] = find(same_key[keys[i]])
+            same_key.setdefault(keys[i], i)
             continue
         candidates: dict[int, int] = {}
         for s in sh:

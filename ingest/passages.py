@@ -149,8 +149,10 @@ def _start_kind(text: str) -> str:
 
 def heading_like(text: str) -> bool:
     """A short line without a sentence end ("Gruppe 3", "Program for dagen", "3. OVERGANGE",
-    "Forøget kommunal selvforsyning (95%)")."""
-    ends = text.rstrip().endswith((".", "!", "?", ":", "…"))
+    "Forøget kommunal selvforsyning (95%)"). A sentence end before a closing parenthesis counts
+    ("Koordinerende sagsbehandler. (Primært myndighedsrettet)" is a card with an addition)."""
+    bare = re.sub(r"\s*\([^()]*\)\s*$", "", text.rstrip())
+    ends = text.rstrip().endswith((".", "!", "?", ":", "…")) or bare.endswith((".", "!", "?", "…"))
     return word_count(text) < SHORT_WORDS and (not ends or _is_caps(text))
 
 
@@ -551,8 +553,8 @@ def _passage(block: Block, a: int, b: int) -> Passage | None:
         return None
     text = "\n".join(i for i in items if i)
     a, b = _trim(block.raw, kept[0][0], kept[-1][1])
-    if word_count(text) < MIN_WORDS:
-        return None
+    if word_count(text) < MIN_WORDS and not additions:
+        return None  # a short leftover; a short card the organisers explained in parentheses stays
     first, last = block.span(a, b)
     c0, c1 = block.col_span(a, b)
     return Passage(block.file, first, last, text, block.voice, block.meeting, block.heading,

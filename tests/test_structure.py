@@ -171,6 +171,18 @@ def test_text_the_organisers_added_in_parentheses_is_theirs_not_the_users(corpus
             assert not p["text"].lstrip("(").startswith("For at få en bedre viden"), p
 
 
+def test_a_short_card_with_the_organisers_addition_is_kept_with_every_place(corpus):
+    """«Koordinerende sagsbehandler. (Primært myndighedsrettet)»: two words of the users and the
+    organisers' note: a card of its own, not a sub-heading over the next card, in all three files."""
+    _, _, records = corpus
+    card = next((r for r in records if r["text"] == "Koordinerende sagsbehandler."), None)
+    assert card is not None, "the users' card is missing from the index"
+    assert card["voice"] == "users" and card["meeting"] == "dialogforum_2017"
+    assert card["additions"] == [{"text": "Primært myndighedsrettet", "voice": "organisers"}]
+    assert {p["file"] for p in _places([card])} == {"000_f15e62ccd6a82829.txt", FILE_001, "004_5feb06474a4bded0.txt"}
+    assert not any("Koordinerende" in r["heading"] for r in records)
+
+
 def test_a_brugerne_siger_statement_is_not_presented_as_said_at_the_7_april_meeting(corpus):
     _, _, records = corpus
     boxed = [r for r in records if r["heading"].endswith("Brugerne siger")]
