@@ -202,7 +202,7 @@ class Assistant:
             m = manifest.meetings[unrecorded]
             return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
         texts = [t for h in hits[:self.settings.answer_k] for t in A.record_texts(h.record)]
-        gap = E.unmet(text, texts)
+        gap = E.unmet(text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
         return gap.reason if gap and gap.then == "refused" else ""
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:

@@ -3,6 +3,7 @@ assistant/expect.toml): an amount of money needs a passage with an amount; what 
 decided at a meeting needs a record of the meeting, not only its invitation. Pure functions."""
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 EXPECT_FILE = Path(__file__).resolve().parent / "expect.toml"
+log = logging.getLogger("rammeaftale")
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class AnswerType:
     holds: tuple[re.Pattern, ...]
     then: str
     reason: str
+    kinds: tuple[str, ...] = ()  # passage kinds that answer it by their structure (a list answers a count)
 
 
 def _compile(patterns) -> tuple[re.Pattern, ...]:
@@ -27,7 +30,8 @@ def _compile(patterns) -> tuple[re.Pattern, ...]:
     for p in patterns or ():
         try:
             out.append(re.compile(p, re.I))
-        except re.error:
+        except re.error as exc:
+            log.error("bad pattern %r in %s: %s", p, EXPECT_FILE, exc)
             continue
     return tuple(out)
 
@@ -36,7 +40,8 @@ def _compile(patterns) -> tuple[re.Pattern, ...]:
 def _data() -> dict:
     try:
         return tomllib.loads(EXPECT_FILE.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.error("answer expectations not loaded from %s: %s", EXPECT_FILE, exc)
         return {}
 
 
@@ -47,7 +52,7 @@ def answer_types() -> tuple[AnswerType, ...]:
         then = t.get("then", "unsure")
         out.append(AnswerType(t.get("id", ""), _compile(t.get("asks")), _compile(t.get("not_asks")),
                               _compile(t.get("holds")), then if then in ("refused", "unsure") else "unsure",
-                              t.get("reason", "")))
+                              t.get("reason", ""), tuple(t.get("kinds", ()))))
     return tuple(out)
 
 
@@ -61,10 +66,13 @@ def expected(question: str) -> list[AnswerType]:
     return [t for t in answer_types() if _any(t.asks, low) and not _any(t.not_asks, low)]
 
 
-def unmet(question: str, texts: list[str]) -> AnswerType | None:
-    """The first kind of answer the question asks for that none of the texts holds."""
+def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType | None:
+    """The first kind of answer the question asks for that none of the texts holds (kinds: the
+    passage kinds of the texts' passages, one of which may answer by its structure)."""
     for t in expected(question):
-        if not any(_any(t.holds, text) for text in texts):
+        if set(kinds) & set(t.kinds):
+            continue
+        if not any(_any(t.holds, text.lower()) for text in texts):
             return t
     return None
 

@@ -40,6 +40,29 @@ def zipf(word: str) -> float:
         return 0.0
 
 
+MIN_COMPOUND_PART = 3
+
+
+@lru_cache(maxsize=20_000)
+def danish_zipf(word: str) -> float:
+    """How everyday a Danish word is (wordfreq Zipf frequency of the word or its lemma). wordfreq
+    lacks most compounds ("pengepulje", "plejeforældre"): a compound of two everyday words
+    (linked by "", "s" or "e") is as everyday as its rarer part."""
+    best = max(zipf(word), zipf(lemma(word)))
+    if best > 0 or any(ch.isdigit() for ch in word):
+        return best
+    for i in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+        head = word[:i]
+        for link in LINKS:
+            tail = word[i:]
+            if not tail.startswith(link) or len(tail) - len(link) < MIN_COMPOUND_PART:
+                continue
+            tail = tail[len(link):]
+            part = min(zipf(head), max(zipf(tail), zipf(lemma(tail))))
+            best = max(best, part)
+    return best
+
+
 @lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
     from ingest.lexical import _stemmer
@@ -143,7 +166,7 @@ class Vocabulary:
         """'ordinary' for an everyday Danish word, 'specific' for a name, number or rare word."""
         if any(ch.isdigit() for ch in word) or capitalised:
             return "specific"
-        return "ordinary" if max(zipf(word), zipf(lemma(word))) >= common_zipf else "specific"
+        return "ordinary" if danish_zipf(word) >= common_zipf else "specific"
 
     def expand(self, word: str) -> list[str]:
         """Corpus words a question word stands for: its lemma, its compound parts, its

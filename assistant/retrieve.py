@@ -16,7 +16,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from ingest.clean import match_key
 from ingest.lexical import _stopwords, tokens
 
-from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, lemma, stem, zipf
+from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, danish_zipf, lemma, stem, zipf
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
@@ -298,7 +298,7 @@ class HybridRetriever(BaseRetriever):
                 "missing": [w for w, st in status.items() if st == "specific"] + unnamed,
                 "ordinary": [w for w, st in status.items() if st == "ordinary"],
                 # words the corpus lacks, for recalibration: (word, Zipf frequency, name-like)
-                "unknown": [(w, round(max(zipf(w), zipf(lemma(w))), 2), any(c.isdigit() for c in w)
+                "unknown": [(w, round(danish_zipf(w), 2), any(c.isdigit() for c in w)
                              or w in {t.word for t in terms if t.capitalised})
                             for w, st in status.items() if st != "known"],
                 "english": is_english(text), "terms": len(terms)}

@@ -1,7 +1,8 @@
 """Calibrates the refusal thresholds on the TUNING half of an eval set (eval.split): prints the
 support signals of each question's best passages and the thresholds with the lowest cost, where
 a false refusal costs 3, a confident answer to an unanswerable question 1, an unsure answer to an
-unanswerable question 0.5 and an unsure answer to an answerable one 0.25. With --write, the
+unanswerable question 0.5 and an unsure answer to an answerable one 0.5 (it shows the answer
+but makes the user doubt it). With --write, the
 thresholds go into the knobs file (assistant/knobs.toml) that Settings reads.
 
 With --boosts, the retrieval boosts are chosen first (answer-hit, right voice, MRR).
@@ -19,7 +20,7 @@ from assistant.answer import decide
 from .run import DEFAULT_QUESTIONS, load_questions
 from .split import select
 
-COSTS = {"false_refusal": 3.0, "missed_refusal": 1.0, "unsure_unanswerable": 0.5, "unsure_answerable": 0.25}
+COSTS = {"false_refusal": 3.0, "missed_refusal": 1.0, "unsure_unanswerable": 0.5, "unsure_answerable": 0.5}
 GRID = {
     "refuse_dense": [x / 1000 for x in range(780, 871, 10)],
     "min_dense": [x / 1000 for x in range(800, 911, 10)],

@@ -32,7 +32,7 @@ def test_an_amount_in_a_passage_meets_the_question():
     "hvor mange deltog i workshoppen?",
 ])
 def test_questions_about_prices_as_a_topic_ask_for_no_amount(question):
-    assert E.expected(question) == []
+    assert "amount" not in [t.id for t in E.expected(question)]
 
 
 def test_what_was_said_at_an_invitation_only_meeting_is_unrecorded():
@@ -73,3 +73,22 @@ def test_a_claim_question_without_its_claim_is_bare():
     assert bare_claim_question("Blev det skrevet ned, at?")
     assert not bare_claim_question("står det nogen steder, at ventelisterne er for lange?")
     assert claim_of("står det nogen steder, at ventelisterne er for lange?") == "ventelisterne er for lange"
+
+
+def test_the_shipped_expectations_file_loads_every_kind():
+    assert [t.id for t in E.answer_types()] == ["amount", "quantity"]
+    assert all(t.asks and t.holds and t.reason for t in E.answer_types())
+
+
+@pytest.mark.parametrize("passage", ["der var ca. 26 deltagere", "Åbenhed/gennemsigtighed (5)",
+                                     "steget med 30 procent", "Afprøve 2-3 nye samarbejdsmodeller",
+                                     "tre klynger med fire kommuner"])
+def test_a_count_question_is_met_by_a_number(passage):
+    assert E.unmet("hvor mange var der?", [passage]) is None
+
+
+def test_a_count_question_is_unmet_by_labels_and_years_but_met_by_a_list():
+    texts = ["Udfordring 1: Økonomisk pres på det specialiserede socialområde frem mod 2021"]
+    gap = E.unmet("hvor mange børn er anbragt uden for hjemmet lige nu", texts)
+    assert gap is not None and gap.id == "quantity"
+    assert E.unmet("hvor mange temaer var der?", texts, kinds=["list"]) is None
