@@ -165,12 +165,27 @@ class Assistant:
             out.append(A.citation(n, rec, manifest, question, self.line_length, self.settings.quote_chars))
         return out
 
+    @staticmethod
+    def _voiced(rec: dict, voices: list[str], voice_cues: dict) -> bool:
+        """Whether a passage is (in one of its places) the voice's, or names the voice whose
+        words it reports ("brugerorganisationerne er bekymrede for …" in the organisers' text)."""
+        if {p.get("voice", "") for p in [rec, *rec.get("also_in", [])]} & set(voices):
+            return True
+        return bool(set(analyse(rec.get("text", ""), {v: voice_cues[v] for v in voices}, {}).voices))
+
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
         s = self.settings
-        terms = retriever.terms(claim)
+        voice_cues, _ = self.cues()
+        # "står det, at brugerne ønskede …": the voice is checked on its own (the passage is the
+        # users', or reports what they said), its words are not terms the passage must repeat
+        voices = analyse(claim, voice_cues, {}).voices
+        cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
+        terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
         stating = []
         for h in hits[:s.answer_k]:
+            if voices and not self._voiced(h.record, voices, voice_cues):
+                continue
             cov = retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True)
             if claim_states(claim, h.record["text"], cov, h.dense, s.claim_min_coverage, s.claim_min_dense):
                 stating.append(h)
@@ -249,7 +264,7 @@ class Assistant:
             return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
-        reason = self._unanswerable_reason(search_text, hits, meetings, manifest) if kind != "refused" else ""
+        reason = self._unanswerable_reason(search_text, hits, meetings, manifest) if hits else ""
         if kind == "refused" or not hits or reason:
             closest = self._cite(hits[:3], manifest, search_text)
             out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,

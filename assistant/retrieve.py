@@ -27,6 +27,9 @@ _WHERE_RE = re.compile(r"^\s*(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|
 _WHEN_RE = re.compile(r"^\s*(?:hvornår|when)\b", re.I)
 
 
+DERIVED_PREFIX = 6  # letters a word family shares at least ("bekymr")
+
+
 @dataclass
 class Hit:
     record: dict
@@ -44,6 +47,7 @@ class Term:
     compound: bool = False  # the corpus lacks the word itself: all its parts (alts) must be there
     capitalised: bool = False
     share: float = 1.0  # of a compound: the share of its parts that the corpus has
+    parts: list[str] = field(default_factory=list)  # a known compound's part stems: also found written apart ("pakke-modeller")
 
     @property
     def value(self) -> float:
@@ -52,7 +56,7 @@ class Term:
     def covered_by(self, found: set[str]) -> bool:
         if self.compound:
             return bool(self.alts) and all(a in found for a in self.alts)
-        return any(a in found for a in self.alts)
+        return any(a in found for a in self.alts) or (bool(self.parts) and all(p in found for p in self.parts))
 
 
 def _by_start(words) -> dict[str, list[str]]:
@@ -144,6 +148,24 @@ class HybridRetriever(BaseRetriever):
             self._fuzzy[tok] = close[0] if close else ""
         return self._fuzzy[tok]
 
+    def _halves(self, word: str) -> list[str]:
+        """A corpus word's two parts when both are corpus words ("pakkemodeller" -> pakke,
+        modeller), longest head first; [] otherwise."""
+        for i in range(len(word) - 4, 3, -1):
+            for link in ("", "s", "e"):
+                tail = word[i + len(link):]
+                if word[i:].startswith(link) and len(tail) >= 4 and self.words.known(word[:i]) and self.words.known(tail):
+                    return [word[:i], tail]
+        return []
+
+    def _derived(self, tok: str) -> list[str]:
+        """Corpus stems of the same word family ("bekymr(ede)" -> "bekymring"): sharing all but
+        the last two letters of a long stem, at least DERIVED_PREFIX letters."""
+        if len(tok) < DERIVED_PREFIX:
+            return []
+        head = tok[:max(DERIVED_PREFIX, len(tok) - 2)]
+        return [v for v in self._vocab_by_start.get(tok[0], ()) if v.startswith(head) and abs(len(v) - len(tok)) <= 4]
+
     def terms(self, text: str) -> list[Term]:
         """The question's content words, each with the corpus stems that can stand for it."""
         if text in self._terms:
@@ -182,6 +204,9 @@ class HybridRetriever(BaseRetriever):
                     alts.extend(stem(p) for p in parts)
                 else:
                     alts.extend(stem(w) for w in self.words.expand(word))
+                known_parts = [stem(p) for p in self._halves(word)] if not parts and self.words.known(word) else []
+                if not alts:
+                    alts.extend(self._derived(stem(lemma(word))))
                 if not alts and len(st) >= 5 and fuzzy_left > 0:
                     fuzzy_left -= 1
                     fixed = self._fix(st)
@@ -194,7 +219,9 @@ class HybridRetriever(BaseRetriever):
                     continue  # short leftovers ("ca", "fx") carry no topic
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
-            out.append(Term(word, alts, status, weight, compound, word in caps, share))
+            known_parts = [p for p in known_parts if p in self._vocab] if not en else []
+            out.append(Term(word, alts, status, weight, compound, word in caps, share,
+                            known_parts if len(known_parts) > 1 else []))
         if len(self._terms) > 5000:
             self._terms.clear()
         self._terms[key] = out

@@ -44,11 +44,16 @@ BOOST_GRID = {
 
 
 def signals(assistant, questions):
+    """The support signals as the assistant sees them: of a follow-up's rewritten text (with the
+    previous question's topic). Claim questions are left out: their own thresholds decide them."""
+    from assistant.claims import claim_of
     retriever = assistant.ready()
     rows = []
     for q in questions:
-        hits = assistant.search(q["question"], previous=q.get("previous"))
-        rows.append({**retriever.support(q["question"], hits), "id": q["id"],
+        if claim_of(q["question"]):
+            continue
+        search_text, hits = assistant._search(retriever, q["question"], [], [], q.get("previous"))
+        rows.append({**retriever.support(search_text, hits), "id": q["id"],
                      "unanswerable": q["unanswerable"], "question": q["question"]})
     return rows
 

@@ -151,8 +151,9 @@ def test_an_everyday_word_the_documents_do_not_use_is_no_reason_to_claim_absence
     assert any("26 deltagere" in c["text"] for c in result["citations"])
 
 
-def test_an_everyday_word_with_no_match_gives_an_unsure_answer_with_the_closest_passages(assistant):
-    result = assistant.ask("Hvad sagde brugerne om overgange i sommerferien?")
+def test_everyday_words_with_no_match_give_an_unsure_answer_with_the_closest_passages(assistant):
+    # more everyday words the documents never use than max_ordinary_answer (knobs.toml) allows
+    result = assistant.ask("Hvad sagde brugerne om overgange i sommerferien med cykler og badebukser?")
     assert result["kind"] == "unsure" and result["unsure"] is True and result["refused"] is False
     assert result["answer"].startswith("Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:")
     assert result["citations"] and result["groups"]
@@ -263,3 +264,54 @@ def test_the_voice_a_follow_up_names_comes_first(assistant):
     assert not result["refused"]
     assert result["citations"][0]["voice"] == "users"
     assert "fagpersonerne" not in result.get("rewritten", "")
+
+
+# -- what the material cannot hold, and what it holds in other words -----------------------------
+
+def test_a_question_for_an_amount_the_documents_never_give_is_refused_with_the_reason(assistant):
+    result = assistant.ask("Hvad kostede kick-off mødet?")
+    assert result["refused"] and result["kind"] == "refused"
+    assert result["answer"].startswith("Det fremgår ikke af materialet.")
+    assert "beløb" in result["answer"] and result["maybe_relevant"]
+
+
+def test_what_was_said_at_a_meeting_only_its_invitation_records_is_refused(assistant):
+    result = assistant.ask("Hvilke konklusioner kom der ud af dialogmødet i 2022?")
+    assert result["refused"] and "invitationen" in result["answer"]
+    invitation = assistant.ask("Hvor blev dialogmødet i 2022 holdt?")
+    assert not invitation["refused"]
+    assert any("Ringsted Kongrescenter" in c["text"] for c in invitation["citations"])
+
+
+def test_a_count_the_documents_give_is_answered_and_one_they_do_not_is_refused(assistant):
+    given = assistant.ask("hvor mange deltog i workshoppen i solrød?")
+    assert not given["refused"] and any("26 deltagere" in c["text"] for c in given["citations"])
+    missing = assistant.ask("hvor mange medarbejdere har sekretariatet?")
+    assert missing["refused"] and missing["answer"].startswith("Det fremgår ikke af materialet.")
+
+
+def test_a_question_naming_nothing_asks_for_more(assistant):
+    for text in ("og?", "hvornår", "står det nogen steder, at"):
+        result = assistant.ask(text)
+        assert result["kind"] == "error" and result["error"] == "vague" and not result["citations"], text
+        assert result["answer"].startswith("Skriv"), text
+
+
+def test_a_claim_written_apart_or_as_another_form_of_the_word_is_found(assistant):
+    # "pakkemodeller" stands as "pakke-modeller"; "bekymrede" as "bekymring"
+    result = assistant.ask("er det noteret at flere kommuner allerede bruger pakkemodeller?")
+    assert result["kind"] == "claim_yes"
+    assert any("pakke-modeller" in c["text"] for c in result["citations"])
+
+
+def test_a_claim_about_what_the_users_said_needs_the_users(assistant):
+    # the organisers' "Mulighed 5: Øget brug af konkurrenceudsættelse" is no users' wish; the users
+    # said the opposite
+    result = assistant.ask("står det nogen steder at brugerne ønskede mere konkurrenceudsættelse?")
+    assert result["kind"] == "claim_no" and result["refused"]
+
+
+def test_a_word_of_everyday_danish_the_documents_phrase_otherwise_is_no_refusal(assistant):
+    result = assistant.ask("hvad står der om en pengepulje til at udvikle nye tilbud")
+    assert not result["refused"]
+    assert any("udviklingspulje" in c["text"].lower() for c in result["citations"])
