@@ -97,7 +97,10 @@ def has_words(text: str) -> bool:
 
 
 # Pronouns and ellipsis that point back at the previous question's topic.
-ANAPHORA = frozenset("det dette den denne de dem deres disse der dér it that this they them those".split())
+ANAPHORA = frozenset("""det dette den denne de dem deres disse der dér han hun ham hende hans hendes dens dets
+it that this they them those he she him her his""".split())
+# a question with a pronoun pointing back and at most this many topic words of its own is a follow-up
+FOLLOWUP_MAX_OWN = 2
 
 
 def _cue_spans(text: str, cues) -> list[tuple[int, int]]:
@@ -133,7 +136,7 @@ def is_followup(question: str, previous: str, cue_words: set[str]) -> bool:
         return True
     own = [w for w in topic_words(q) if w not in cue_words]
     words = _WORD_RE.findall(q.lower())
-    return not own or (len(own) <= 1 and any(w in ANAPHORA for w in words))
+    return not own or (len(own) <= FOLLOWUP_MAX_OWN and any(w in ANAPHORA for w in words if w != "der"))
 
 
 def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[str]],

@@ -95,3 +95,15 @@ def test_a_follow_up_replaces_the_meeting():
 def test_a_pronoun_follow_up_keeps_voice_and_topic():
     text = rewrite_followup("hvad mente de om det?", "hvad sagde brugerne om konkurrenceudsættelse?", VOICES, MEETINGS)
     assert "brugerne" in text and "konkurrenceudsættelse" in text
+
+
+@pytest.mark.parametrize("question", ["hvilken region har den model?", "hvilken kommune er han fra?",
+                                      "hvilke problemer nævnte de som eksempler?"])
+def test_a_question_pointing_back_with_few_words_of_its_own_is_a_follow_up(question):
+    previous = "hvad går mulighed 3 i temaoplægget ud på?"
+    assert is_followup(question, previous, set())
+    assert rewrite_followup(question, previous, VOICES, MEETINGS).endswith("mulighed 3 i temaoplægget ud på")
+
+
+def test_a_pronoun_in_a_question_with_a_topic_of_its_own_is_no_follow_up():
+    assert not is_followup("hvad sagde de om tomme pladser og takster i klyngerne?", "hvem deltog i solrød?", set())
