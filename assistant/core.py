@@ -173,22 +173,24 @@ class Assistant:
             return True
         return bool(set(analyse(rec.get("text", ""), {v: voice_cues[v] for v in voices}, {}).voices))
 
-    def _claim(self, base, retriever, hits, claim, manifest) -> dict:
-        """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
-        s = self.settings
+    def claim_candidates(self, retriever, hits, claim):
+        """(hit, coverage of the claim's terms, has the voice the claim names) for the best
+        passages. "står det, at brugerne ønskede …": the voice is checked on its own (the passage
+        is the users', or reports what they said); its words are not terms to repeat."""
         voice_cues, _ = self.cues()
-        # "står det, at brugerne ønskede …": the voice is checked on its own (the passage is the
-        # users', or reports what they said), its words are not terms the passage must repeat
         voices = analyse(claim, voice_cues, {}).voices
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
-        stating = []
-        for h in hits[:s.answer_k]:
-            if voices and not self._voiced(h.record, voices, voice_cues):
-                continue
-            cov = retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True)
-            if claim_states(claim, h.record["text"], cov, h.dense, s.claim_min_coverage, s.claim_min_dense):
-                stating.append(h)
+        return [(h, retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
+                 not voices or self._voiced(h.record, voices, voice_cues))
+                for h in hits[:self.settings.answer_k]]
+
+    def _claim(self, base, retriever, hits, claim, manifest) -> dict:
+        """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
+        s = self.settings
+        stating = [h for h, cov, voiced in self.claim_candidates(retriever, hits, claim)
+                   if voiced and claim_states(claim, h.record["text"], cov, h.dense,
+                                              s.claim_min_coverage, s.claim_min_dense)]
         if not stating:
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,
