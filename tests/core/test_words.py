@@ -54,6 +54,8 @@ def test_capitalised_words_skip_the_first_word():
     ("sagde vi, at konkurrenceudsættelse ikke er vejen frem?", "konkurrenceudsættelse ikke er vejen frem"),
     ("er det noteret, at der var 26 deltagere?", "der var 26 deltagere"),
     ("Is it written anywhere that users want to be involved?", "users want to be involved"),
+    ("står der noget om fælles ventelister?", "fælles ventelister"),
+    ("er der noget i materialet om, at brugerne vil inddrages?", "brugerne vil inddrages"),
 ])
 def test_claim_questions_are_recognised(question, claim):
     assert claim_of(question) == claim
