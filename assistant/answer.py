@@ -266,11 +266,6 @@ def refusal_text(closest: list[dict], reason: str = "") -> str:
     return text + " De nærmeste steder i materialet er vist nedenfor som måske relevante."
 
 
-def record_texts(rec: dict) -> list[str]:
-    """A passage's text and the text of every other place it was recorded."""
-    return [rec.get("text", "")] + [p.get("text", "") for p in rec.get("also_in", []) or [] if isinstance(p, dict)]
-
-
 def claim_no_text(closest: list[dict]) -> str:
     if not closest:
         return CLAIM_NO

@@ -13,6 +13,7 @@ from .claims import bare_claim_question, claim_of
 from .claims import states as claim_states
 from .config import Settings
 from .query import Query, analyse, clean_question, has_words, rewrite_followup, topic_words
+from .retrieve import places
 from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
@@ -169,7 +170,7 @@ class Assistant:
     def _voiced(rec: dict, voices: list[str], voice_cues: dict) -> bool:
         """Whether a passage is (in one of its places) the voice's, or names the voice whose
         words it reports ("brugerorganisationerne er bekymrede for …" in the organisers' text)."""
-        if {p.get("voice", "") for p in [rec, *rec.get("also_in", [])]} & set(voices):
+        if {p.get("voice", "") for p in places(rec)} & set(voices):
             return True
         return bool(set(analyse(rec.get("text", ""), {v: voice_cues[v] for v in voices}, {}).voices))
 
@@ -218,7 +219,7 @@ class Assistant:
         if unrecorded:
             m = manifest.meetings[unrecorded]
             return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
-        texts = [t for h in hits[:self.settings.answer_k] for t in A.record_texts(h.record)]
+        texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
         gap = E.unmet(text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
         return gap.reason if gap and gap.then == "refused" else ""
 

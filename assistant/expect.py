@@ -77,9 +77,14 @@ def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType 
     return None
 
 
+@lru_cache(maxsize=1)
+def _outcome_patterns() -> tuple[re.Pattern, ...]:
+    return _compile(_data().get("outcome", {}).get("asks", ()))
+
+
 def asks_outcome(question: str) -> bool:
     """Whether the question asks what was said, decided or concluded (at a meeting)."""
-    return _any(_compile(tuple(_data().get("outcome", {}).get("asks", ()))), question.lower())
+    return _any(_outcome_patterns(), question.lower())
 
 
 def unrecorded_meeting(question: str, meetings: list[str], records: dict[str, str]) -> str | None:

@@ -121,6 +121,16 @@ class Vocabulary:
         its last part (the head of a Danish compound) is a corpus word."""
         return [p for p in self.split(word) if self.known(p)]
 
+    def halves(self, word: str) -> list[str]:
+        """A word's two parts when both are corpus words, even when the corpus has the whole word
+        too ("pakkemodeller" -> pakke, modeller, for "pakke-modeller"); [] otherwise."""
+        for i in range(len(word) - 4, 3, -1):
+            for link in LINKS:
+                tail = word[i + len(link):]
+                if word[i:].startswith(link) and len(tail) >= 4 and self.known(word[:i]) and self.known(tail):
+                    return [word[:i], tail]
+        return []
+
     def split(self, word: str) -> list[str]:
         """All parts of a compound whose last part is a corpus word, [] when there is none."""
         if word in self._split:

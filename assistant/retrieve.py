@@ -16,7 +16,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from ingest.clean import match_key
 from ingest.lexical import _stopwords, tokens
 
-from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, danish_zipf, lemma, stem, zipf
+from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, danish_zipf, lemma, stem
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
@@ -148,16 +148,6 @@ class HybridRetriever(BaseRetriever):
             self._fuzzy[tok] = close[0] if close else ""
         return self._fuzzy[tok]
 
-    def _halves(self, word: str) -> list[str]:
-        """A corpus word's two parts when both are corpus words ("pakkemodeller" -> pakke,
-        modeller), longest head first; [] otherwise."""
-        for i in range(len(word) - 4, 3, -1):
-            for link in ("", "s", "e"):
-                tail = word[i + len(link):]
-                if word[i:].startswith(link) and len(tail) >= 4 and self.words.known(word[:i]) and self.words.known(tail):
-                    return [word[:i], tail]
-        return []
-
     def _derived(self, tok: str) -> list[str]:
         """Corpus stems of the same word family ("bekymr(ede)" -> "bekymring"): sharing all but
         the last two letters of a long stem, at least DERIVED_PREFIX letters."""
@@ -182,6 +172,7 @@ class HybridRetriever(BaseRetriever):
                 continue
             seen.add(word)
             alts: list[str] = []
+            halves: list[str] = []  # a known compound's parts, for the word written apart
             status = "known"
             compound = False
             share = 1.0
@@ -204,7 +195,9 @@ class HybridRetriever(BaseRetriever):
                     alts.extend(stem(p) for p in parts)
                 else:
                     alts.extend(stem(w) for w in self.words.expand(word))
-                known_parts = [stem(p) for p in self._halves(word)] if not parts and self.words.known(word) else []
+                if not parts and self.words.known(word):
+                    halves = [h for h in (stem(p) for p in self.words.halves(word)) if h in self._vocab]
+                    halves = halves if len(halves) == 2 else []
                 if not alts:
                     alts.extend(self._derived(stem(lemma(word))))
                 if not alts and len(st) >= 5 and fuzzy_left > 0:
@@ -219,9 +212,7 @@ class HybridRetriever(BaseRetriever):
                     continue  # short leftovers ("ca", "fx") carry no topic
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
-            known_parts = [p for p in known_parts if p in self._vocab] if not en else []
-            out.append(Term(word, alts, status, weight, compound, word in caps, share,
-                            known_parts if len(known_parts) > 1 else []))
+            out.append(Term(word, alts, status, weight, compound, word in caps, share, halves))
         if len(self._terms) > 5000:
             self._terms.clear()
         self._terms[key] = out
