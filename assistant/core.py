@@ -7,6 +7,9 @@ import threading
 import time
 from pathlib import Path
 
+from ingest.clean import split_sentences
+from ingest.lexical import tokens
+
 from . import answer as A
 from . import expect as E
 from .claims import bare_claim_question, claim_of
@@ -167,29 +170,41 @@ class Assistant:
         return out
 
     @staticmethod
-    def _voiced(rec: dict, voices: list[str], voice_cues: dict) -> bool:
-        """Whether a passage is (in one of its places) the voice's, or names the voice whose
-        words it reports ("brugerorganisationerne er bekymrede for …" in the organisers' text)."""
+    def _voiced(rec: dict, voices: list[str], voice_cues: dict, words: set[str]) -> bool:
+        """Whether a passage is (in one of its places) the voice's, or reports in one sentence
+        what that voice said about the claim ("Og brugerne og deres organisationer giver udtryk for
+        en bekymring for …" in the organisers' text): the sentence names the voice and holds one of
+        the claim's words (corpus stems)."""
         if {p.get("voice", "") for p in places(rec)} & set(voices):
             return True
-        return bool(set(analyse(rec.get("text", ""), {v: voice_cues[v] for v in voices}, {}).voices))
+        text = rec.get("text", "")
+        if not words:
+            return False
+        cues = {v: voice_cues[v] for v in voices}
+        return any(analyse(text[a:b], cues, {}).voices and set(tokens(text[a:b])) & words
+                   for a, b in split_sentences(text))
 
-    def claim_candidates(self, retriever, hits, claim):
+    def claim_candidates(self, retriever, hits, claim, question: str = ""):
         """(hit, coverage of the claim's terms, has the voice the claim names) for the best
         passages. "står det, at brugerne ønskede …": the voice is checked on its own (the passage
         is the users', or reports what they said); its words are not terms to repeat."""
         voice_cues, _ = self.cues()
-        voices = analyse(claim, voice_cues, {}).voices
+        # who said it: the voice before the claim ("sagde politikerne, at brugerne …"), else the
+        # one in it ("står det, at brugerne ønskede …")
+        before = question[:question.lower().rfind(claim.lower())] if claim.lower() in question.lower() else ""
+        said_by = analyse(before, voice_cues, {}).voices  # asked what they said: their own words only
+        voices = said_by or analyse(claim, voice_cues, {}).voices
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
+        words = {a for t in terms for a in t.alts}
         return [(h, retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
-                 not voices or self._voiced(h.record, voices, voice_cues))
+                 not voices or self._voiced(h.record, voices, voice_cues, set() if said_by else words))
                 for h in hits[:self.settings.answer_k]]
 
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
         s = self.settings
-        stating = [h for h, cov, voiced in self.claim_candidates(retriever, hits, claim)
+        stating = [h for h, cov, voiced in self.claim_candidates(retriever, hits, claim, base["question"])
                    if voiced and claim_states(claim, h.record["text"], cov, h.dense,
                                               s.claim_min_coverage, s.claim_min_dense)]
         if not stating:

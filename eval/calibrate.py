@@ -123,7 +123,7 @@ def claim_signals(assistant, questions):
             continue
         _, hits = assistant._search(retriever, q["question"], [], [], q.get("previous"), claim)
         cands = []
-        for h, cov, voiced in assistant.claim_candidates(retriever, hits, claim):
+        for h, cov, voiced in assistant.claim_candidates(retriever, hits, claim, q["question"]):
             # the polarity/antonym checks, with thresholds out of the way
             cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0)))
         rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands})

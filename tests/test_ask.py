@@ -315,3 +315,13 @@ def test_a_word_of_everyday_danish_the_documents_phrase_otherwise_is_no_refusal(
     result = assistant.ask("hvad står der om en pengepulje til at udvikle nye tilbud")
     assert not result["refused"]
     assert any("udviklingspulje" in c["text"].lower() for c in result["citations"])
+
+
+def test_a_claim_about_what_a_group_said_needs_that_groups_own_words(assistant):
+    # "sagde politikerne, at brugerne …": the politicians' words (the enquete statements they
+    # agreed on), not the users' own wish
+    result = assistant.ask("sagde politikerne at brugerne skal inddrages mere?")
+    assert result["kind"] == "claim_yes"
+    assert result["citations"][0]["voice"] == "politicians"
+    # an organisers' list that names the users in passing is no users' statement
+    assert assistant.ask("sagde brugerne at de ville betale mere for tilbuddene?")["kind"] == "claim_no"
