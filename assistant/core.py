@@ -226,14 +226,18 @@ class Assistant:
 
     def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest) -> str:
         """Why the material cannot answer a question its passages seem close to (assistant/expect.toml):
-        it asks for an amount no passage gives, or for what was said or decided at a meeting the
-        material holds only the invitation of. "" when nothing stands in the way."""
+        it asks for an amount no passage gives, for what was said or decided at a meeting the
+        material holds only the invitation of, or for what a speaker said whom the material names
+        only in a meeting programme. "" when nothing stands in the way."""
         named = analyse(text, *self.cues()).meetings or list(meetings)
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:
             m = manifest.meetings[unrecorded]
             return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
+        speaker = E.listed_only(text, self.ready().speakers, self.ready().kinds_holding)
+        if speaker:
+            return E.speech_reason(speaker)
         texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
         gap = E.unmet(text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
         return gap.reason if gap and gap.then == "refused" else ""

@@ -23,13 +23,14 @@ class AnswerType:
     then: str
     reason: str
     kinds: tuple[str, ...] = ()  # passage kinds that answer it by their structure (a list answers a count)
+    case: bool = False  # `holds` searched in the passage text as written (a name is capitalised)
 
 
-def _compile(patterns) -> tuple[re.Pattern, ...]:
+def _compile(patterns, flags=re.I) -> tuple[re.Pattern, ...]:
     out = []
     for p in patterns or ():
         try:
-            out.append(re.compile(p, re.I))
+            out.append(re.compile(p, flags))
         except re.error as exc:
             log.error("bad pattern %r in %s: %s", p, EXPECT_FILE, exc)
             continue
@@ -50,9 +51,11 @@ def answer_types() -> tuple[AnswerType, ...]:
     out = []
     for t in _data().get("types", []):
         then = t.get("then", "unsure")
+        case = bool(t.get("case", False))
         out.append(AnswerType(t.get("id", ""), _compile(t.get("asks")), _compile(t.get("not_asks")),
-                              _compile(t.get("holds")), then if then in ("refused", "unsure") else "unsure",
-                              t.get("reason", ""), tuple(t.get("kinds", ()))))
+                              _compile(t.get("holds"), 0 if case else re.I),
+                              then if then in ("refused", "unsure") else "unsure",
+                              t.get("reason", ""), tuple(t.get("kinds", ())), case))
     return tuple(out)
 
 
@@ -72,7 +75,7 @@ def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType 
     for t in expected(question):
         if set(kinds) & set(t.kinds):
             continue
-        if not any(_any(t.holds, text.lower()) for text in texts):
+        if not any(_any(t.holds, text if t.case else text.lower()) for text in texts):
             return t
     return None
 
@@ -97,6 +100,52 @@ def unrecorded_meeting(question: str, meetings: list[str], records: dict[str, st
 
 def outcome_reason(meeting_label: str) -> str:
     return _data().get("outcome", {}).get("reason", "").format(meeting=meeting_label)
+
+
+@lru_cache(maxsize=1)
+def _speech_patterns() -> tuple[re.Pattern, ...]:
+    return _compile(_data().get("speech", {}).get("asks", ()))
+
+
+def asks_speech(question: str) -> bool:
+    """Whether the question asks what someone said or told ("hvad fortalte Henning Olsen?")."""
+    return _any(_speech_patterns(), question.lower())
+
+
+def speakers(texts: list[str], names: dict[str, str]) -> dict[str, str]:
+    """The names of people the texts write as a person (the `holds` of the [speech] section's
+    `speaker_type`), with the names of their workplace on the same line: lower case -> as
+    written. names: the corpus's proper names (assistant.lexicon.proper_names)."""
+    kind = _data().get("speech", {}).get("speaker_type", "")
+    person = next((t for t in answer_types() if t.id == kind), None)
+    out: dict[str, str] = {}
+    for text in texts if person else ():
+        for pattern in person.holds:
+            for m in pattern.finditer(text):
+                line = m.group(0) + text[m.end():].split("\n", 1)[0][:60]
+                for w in re.findall(r"[\wæøåöéüÆØÅÖÉÜ]+", line):
+                    if w.lower() in names:
+                        out.setdefault(w.lower(), names[w.lower()])
+    return out
+
+
+def listed_only(question: str, speaker_names: dict[str, str], kinds_of) -> str:
+    """The speaker a question about what someone said names ("hvad fortalte Henning Olsen?"),
+    when the material names that speaker only in a meeting programme, which says who spoke, not
+    what was said: their name as written; "" otherwise. speaker_names: `speakers`;
+    kinds_of(words): the kinds of the passages that hold all of the words."""
+    if not asks_speech(question):
+        return ""
+    named = list(dict.fromkeys(w for w in re.findall(r"[\wæøåöéü]+", question.lower()) if w in speaker_names))
+    if not named:
+        return ""
+    kinds = set(kinds_of(named))
+    listing = set(_data().get("speech", {}).get("listing_kinds", ()))
+    return " ".join(speaker_names[w] for w in named) if kinds and kinds <= listing else ""
+
+
+def speech_reason(name: str) -> str:
+    return _data().get("speech", {}).get("reason", "").format(name=name)
 
 
 def vague(question: str, topic: list[str], named_cue: bool) -> bool:

@@ -99,6 +99,23 @@ def capitalised_words(text: str) -> set[str]:
     return out
 
 
+def proper_names(texts: list[str], stop: set[str] = frozenset()) -> dict[str, str]:
+    """The names in the texts (people, places, organisations): words written with a capital
+    letter inside a sentence and never in lower case, as lower case -> as first written."""
+    lower: set[str] = set()
+    for text in texts:
+        lower.update(w for w in re.findall(r"[\wÆØÅæøåÉéÖöÜü-]+", text) if w[0].islower())
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in re.finditer(r"[A-ZÆØÅÉÖÜ][\wÆØÅæøåÉéÖöÜü]+", text):
+            w = m.group(0)
+            before = text[:m.start()].rstrip()
+            low = w.lower()
+            if before and before[-1] not in ".!?:«\"(" and low not in lower and low not in stop:
+                out.setdefault(low, w)
+    return out
+
+
 class Vocabulary:
     """The corpus's words, their lemmas and stems: what a question word can be matched with."""
 

@@ -16,7 +16,9 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from ingest.clean import match_key
 from ingest.lexical import _stopwords, tokens
 
-from .lexicon import WORD_RE, Vocabulary, capitalised_words, english, english_phrases, danish_zipf, lemma, stem
+from .expect import speakers
+from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
+                      proper_names, stem)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
@@ -127,6 +129,9 @@ class HybridRetriever(BaseRetriever):
         self._cue_words = {w for c in cues for w in WORD_RE.findall(c.lower())}
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
+        # people the passages name (speakers in programmes, signatories), with their workplaces
+        own = [r["text"] for r in index.records]
+        self.speakers = speakers(own, proper_names(own, self._cue_words))
 
     # -- words -------------------------------------------------------------------------------
     def known_word(self, tok: str) -> bool:
@@ -271,6 +276,12 @@ class HybridRetriever(BaseRetriever):
             out = [t for _, t in sorted(scored, reverse=True)[:most]]
         self._neighbours[st] = out
         return out
+
+    def kinds_holding(self, words: list[str]) -> list[str]:
+        """The kinds of the passages whose own text holds every one of the words."""
+        stems = [t for w in words for t in tokens(w)]
+        return [r.get("kind", "") for r, toks in zip(self.index.records, self._text_tokens)
+                if stems and all(s in toks for s in stems)]
 
     def doc_tokens(self, rec: dict) -> set[str]:
         row = self._row.get(rec.get("id"))

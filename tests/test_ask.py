@@ -290,6 +290,22 @@ def test_a_count_the_documents_give_is_answered_and_one_they_do_not_is_refused(a
     assert missing["refused"] and missing["answer"].startswith("Det fremgår ikke af materialet.")
 
 
+def test_what_a_speaker_named_only_in_the_programme_said_is_refused_and_the_programme_shown(assistant):
+    result = assistant.ask("hvad fortalte henning olsen på kick-off mødet?")
+    assert result["refused"] and "Henning Olsen i mødeprogrammet" in result["reason"]
+    assert any("Henning Olsen" in c["text"] for c in result["maybe_relevant"])
+    # the talk's title stands in the programme: a question about what it was about is answered
+    talk = assistant.ask("hvad handlede oplægget fra de faglige eksperter om på kick-off?")
+    assert not talk["refused"] and any("Udfordringer og dilemmaer" in c["text"] for c in talk["citations"])
+
+
+def test_a_name_the_material_gives_is_answered_and_how_things_stand_now_is_refused(assistant):
+    named = assistant.ask("Hvem underskrev invitationen til dialogmødet i 2022?")
+    assert not named["refused"] and any("Thomas Knudsen" in c["text"] for c in named["citations"])
+    now = assistant.ask("hvor mange står på venteliste til et botilbud lige nu?")
+    assert now["refused"] and "2016-2017" in now["reason"]
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

@@ -76,8 +76,10 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["amount", "quantity"]
-    assert all(t.asks and t.holds and t.reason for t in E.answer_types())
+    assert [t.id for t in E.answer_types()] == ["amount", "quantity", "person", "date", "now"]
+    assert all(t.asks and t.reason for t in E.answer_types())
+    # only "how do things stand now" has nothing in the material that can answer it
+    assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
 
 
 @pytest.mark.parametrize("passage", ["der var ca. 26 deltagere", "Åbenhed/gennemsigtighed (5)",
@@ -92,3 +94,61 @@ def test_a_count_question_is_unmet_by_labels_and_years_but_met_by_a_list():
     gap = E.unmet("hvor mange børn er anbragt uden for hjemmet lige nu", texts)
     assert gap is not None and gap.id == "quantity"
     assert E.unmet("hvor mange temaer var der?", texts, kinds=["list"]) is None
+
+
+PROGRAMME = ("8.45 Oplæg fra politiker og faglige eksperter:\n"
+             "Kirsten Skaue Jørgensen – Forstander på Himmelev Behandlingscenter\n"
+             "Henning Olsen – Neuropsykolog ved BOMI Hjerneskadecenter")
+
+
+@pytest.mark.parametrize("question", ["hvem var formand for dialogforum i 2019?", "hvem sad i politikerpanelet?",
+                                      "Hvem underskrev invitationen?", "who chaired the meeting?"])
+def test_a_question_for_a_name_needs_a_name_written_as_a_person(question):
+    assert E.unmet(question, ["12.10 Panel Panel med politikere", "Region Sjælland og Solrød Kommune"]).id == "person"
+    for passage in ["v. formand for KKR Sjælland, borgmester Niels Hörup, Solrød Kommune",
+                    "Med venlig hilsen Thomas Knudsen, Styregruppeformand", PROGRAMME]:
+        assert E.unmet(question, [passage]) is None
+
+
+@pytest.mark.parametrize("question", ["hvem sagde at overgange er svære?", "hvem deltog i solrød", "hvem bød velkommen"])
+def test_who_said_and_who_took_part_ask_for_no_name(question):
+    assert "person" not in [t.id for t in E.expected(question)]
+
+
+def test_a_date_question_needs_a_day_and_month_not_a_year_or_a_clock_time():
+    question = "hvilken dato blev rammeaftalen vedtaget?"
+    assert E.unmet(question, ["Rammeaftale 2018 kl. 09.30"]).id == "date"
+    assert E.unmet(question, ["Fredag d. 7. april fra kl. 09.30"]) is None
+
+
+@pytest.mark.parametrize("question", ["hvor mange er på venteliste lige nu?", "what is the status today?",
+                                      "hvordan går samarbejdet i øjeblikket"])
+def test_how_things_stand_now_is_beyond_the_material(question):
+    gap = E.unmet(question, ["Tættere samarbejde om de mest specialiserede tilbud (12 stemmer)"], kinds=["list"])
+    assert gap is not None and gap.id == "now" and "2016-2017" in gap.reason
+
+
+NAMES = {"kirsten": "Kirsten", "skaue": "Skaue", "jørgensen": "Jørgensen", "himmelev": "Himmelev",
+         "henning": "Henning", "olsen": "Olsen", "bomi": "BOMI", "solrød": "Solrød"}
+
+
+def test_speakers_are_people_written_as_persons_with_their_workplace():
+    found = E.speakers([PROGRAMME, "Mødet blev afholdt på Solrød Rådhus"], NAMES)
+    assert {"henning", "olsen", "himmelev", "bomi"} <= set(found) and "solrød" not in found
+
+
+def test_what_a_speaker_listed_only_in_a_programme_said_is_not_recorded():
+    speakers = E.speakers([PROGRAMME], NAMES)
+    only_programme = lambda words: ["programme_item"]
+    assert E.listed_only("hvad fortalte henning olsen?", speakers, only_programme) == "Henning Olsen"
+    assert E.listed_only("hvad sagde forstanderen fra himmelev", speakers, only_programme) == "Himmelev"
+    assert "Henning Olsen i mødeprogrammet" in E.speech_reason("Henning Olsen")
+
+
+def test_a_speaker_quoted_in_a_write_up_or_a_question_about_a_talk_stays_answerable():
+    speakers = E.speakers([PROGRAMME], NAMES)
+    # BOMI also stands in a statement of the write-up ("Der er gode eksempler: BOMI, …")
+    assert E.listed_only("hvad sagde de om BOMI?", speakers, lambda words: ["programme_item", "statement"]) == ""
+    # what a talk was about is its title in the programme
+    assert E.listed_only("hvad handlede henning olsens oplæg om?", speakers, lambda words: ["programme_item"]) == ""
+    assert E.listed_only("hvad sagde brugerne om overgange?", speakers, lambda words: []) == ""
