@@ -44,6 +44,7 @@ class SectionSpec:
     voice: str = ""
     exclude: bool = False
     additions: str = ""  # voice of the text in parentheses: the organisers' own additions
+    occurrence: int = 1  # the marker's nth matching line after the previous section's marker
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,15 @@ class Section:
     additions: str = ""  # voice of text in parentheses (the organisers marked their additions)
 
 
-def _find(lines: list[str], marker: str, after: int) -> int | None:
-    """0-based index of the first line at or after `after` whose text starts with marker."""
+def _find(lines: list[str], marker: str, after: int, occurrence: int = 1) -> int | None:
+    """0-based index of the first (or `occurrence`th) line at or after `after` whose text starts
+    with marker."""
+    seen = 0
     for i in range(after, len(lines)):
         if strip_bullet(lines[i]).strip().startswith(marker):
-            return i
+            seen += 1
+            if seen >= occurrence:
+                return i
     return None
 
 
@@ -32,10 +36,11 @@ def resolve_sections(entry: FileEntry, lines: list[str]) -> list[Section]:
     starts = []
     pos = 0
     for spec in entry.sections:
-        idx = _find(lines, spec.marker, pos)
+        idx = _find(lines, spec.marker, pos, max(1, int(spec.occurrence)))
         if idx is None:
             raise ManifestError(
                 f"{entry.name}: section marker {spec.marker!r} not found"
+                + (f" {spec.occurrence} times" if spec.occurrence > 1 else "")
                 + (f" after line {pos}" if pos else "")
             )
         starts.append(idx)

@@ -61,6 +61,19 @@ def test_sections_and_skips_are_found_by_marker_lines():
     assert resolve_skips(ENTRY, LINES) == {4, 5}
 
 
+def test_a_marker_can_name_its_second_matching_line():
+    """A title printed after a description and again on the table slide: the table is the second."""
+    lines = ["Intro", "Vision A", "beskrivelse", "Vision A", "FORDELE ULEMPER"]
+    specs = (SectionSpec(marker="Intro", heading="I", voice="organisers"),
+             SectionSpec(marker="Vision A", heading="T", voice="politicians", occurrence=2))
+    entry = FileEntry(**{**ENTRY.__dict__, "sections": specs, "skips": ()})
+    assert [(s.start, s.end, s.voice) for s in resolve_sections(entry, lines)] == \
+        [(1, 3, "organisers"), (4, 5, "politicians")]
+    too_many = FileEntry(**{**entry.__dict__, "sections": (specs[0], SectionSpec(marker="Vision A", heading="T", occurrence=3))})
+    with pytest.raises(ManifestError, match="3 times"):
+        resolve_sections(too_many, lines)
+
+
 def test_missing_marker_names_file_and_marker():
     bad = FileEntry(**{**ENTRY.__dict__, "sections": (SectionSpec(marker="Findes ikke", heading="H"),)})
     with pytest.raises(ManifestError, match=r"x\.txt.*Findes ikke"):

@@ -124,6 +124,18 @@ def test_vision_columns_know_their_vision_and_side(corpus):
     assert "Hvad skal vi undersøge" in question["heading"] and "selvforsyning" in question["heading"]
 
 
+def test_the_visions_are_described_by_the_organisers_and_weighed_by_the_politicians(corpus):
+    """001 prints each vision's title after its description; the politicians' pros and cons start
+    at the first table, not at the second vision's title."""
+    _, _, records = corpus
+    for start in ("Der er et stadig større pres på kommunerne", "Kommunens øgede selvforsyning styrker",
+                  "Der etableres 3-4 klynger"):
+        places = [p for p in _places(records) if p["text"].startswith(start)]
+        assert places and all(p["voice"] == "organisers" for p in places), start
+    cols = [r for r in records if r["kind"] == "table_column"]
+    assert cols and all(r["voice"] == "politicians" for r in cols)
+
+
 def test_programme_is_kept_whole_and_item_by_item(corpus):
     _, _, records = corpus
     whole = [r for r in records if r["kind"] == "programme" and "09.30 Velkommen" in r["text"]]
