@@ -19,9 +19,10 @@ def patterns() -> tuple[re.Pattern, ...]:
     except (OSError, tomllib.TOMLDecodeError):
         return ()
     out = []
+    where = data.get("where", "")
     for p in data.get("patterns", []):
         try:
-            out.append(re.compile(rf"^\s*{p}", re.I))
+            out.append(re.compile(rf"^\s*{p.replace('{where}', where)}", re.I))
         except re.error:
             continue
     return tuple(out)

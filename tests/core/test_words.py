@@ -56,12 +56,17 @@ def test_capitalised_words_skip_the_first_word():
     ("Is it written anywhere that users want to be involved?", "users want to be involved"),
     ("står der noget om fælles ventelister?", "fælles ventelister"),
     ("er der noget i materialet om, at brugerne vil inddrages?", "brugerne vil inddrages"),
+    # where or when it was said stands between the question and its claim
+    ("står der i temaoplægget at de anbefaler mulighed 5?", "de anbefaler mulighed 5"),
+    ("sagde politikerne på kick-off at man skulle flytte penge?", "man skulle flytte penge"),
+    ("blev det skrevet ned på mødet i solrød, at brugerne vil inddrages?", "brugerne vil inddrages"),
 ])
 def test_claim_questions_are_recognised(question, claim):
     assert claim_of(question) == claim
 
 
 @pytest.mark.parametrize("question", ["hvad sagde brugerne om overgange?",
+                                      "hvad sagde de på mødet i marts om at samarbejde?",
                                       "hvem var med til mødet i solrød", "hvad står der om overgange?"])
 def test_other_questions_are_no_claims(question):
     assert claim_of(question) is None
