@@ -224,11 +224,13 @@ class Assistant:
         q = analyse(text, *self.cues())
         return E.vague_message() if E.vague(text, topic_words(text), bool(q.voices or q.meetings)) else ""
 
-    def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest) -> str:
+    def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest, own: str = "") -> str:
         """Why the material cannot answer a question its passages seem close to (assistant/expect.toml):
         it asks for an amount no passage gives, for what was said or decided at a meeting the
         material holds only the invitation of, or for what a speaker said whom the material names
-        only in a meeting programme. "" when nothing stands in the way."""
+        only in a meeting programme. "" when nothing stands in the way. text: the question with
+        the topic of a follow-up's previous question; own: the question as asked, whose words say
+        what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         named = analyse(text, *self.cues()).meetings or list(meetings)
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
@@ -239,7 +241,7 @@ class Assistant:
         if speaker:
             return E.speech_reason(speaker)
         texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
-        gap = E.unmet(text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
+        gap = E.unmet(own or text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
         return gap.reason if gap and gap.then == "refused" else ""
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
@@ -286,7 +288,7 @@ class Assistant:
             return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
-        reason = self._unanswerable_reason(search_text, hits, meetings, manifest) if hits else ""
+        reason = self._unanswerable_reason(search_text, hits, meetings, manifest, text) if hits else ""
         if kind == "refused" or not hits or reason:
             closest = self._cite(hits[:3], manifest, search_text)
             out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,

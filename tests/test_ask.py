@@ -306,6 +306,15 @@ def test_a_name_the_material_gives_is_answered_and_how_things_stand_now_is_refus
     assert now["refused"] and "2016-2017" in now["reason"]
 
 
+def test_a_follow_up_asks_for_its_own_kind_of_answer_not_its_previous_questions(assistant):
+    # "… og hvornår blev det sagt, at …" joined with the previous question is no "hvornår blev"-question
+    result = assistant.ask("hvem sagde det og hvornår?",
+                           previous="blev det sagt at recovery som begreb også handler om eksistentialisme?")
+    assert not result["refused"] and any("eksistentialisme" in c["text"] for c in result["citations"])
+    municipality = assistant.ask("hvilke kommuner har hjemtaget flest borgere til deres egne tilbud?")
+    assert municipality["refused"] and "kommuner" in municipality["reason"]
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

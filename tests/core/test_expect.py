@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["amount", "quantity", "person", "date", "now"]
+    assert [t.id for t in E.answer_types()] == ["amount", "quantity", "person", "date", "municipality", "when", "now"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -152,3 +152,22 @@ def test_a_speaker_quoted_in_a_write_up_or_a_question_about_a_talk_stays_answera
     # what a talk was about is its title in the programme
     assert E.listed_only("hvad handlede henning olsens oplæg om?", speakers, lambda words: ["programme_item"]) == ""
     assert E.listed_only("hvad sagde brugerne om overgange?", speakers, lambda words: []) == ""
+
+
+def test_which_municipalities_needs_a_municipality_named():
+    question = "hvilke kommuner har hjemtaget flest borgere?"
+    assert E.unmet(question, ["Lokale hjemtagelsesstrategier i kommunerne"]).id == "municipality"
+    assert E.unmet("Hvilken kommunes medborgerpolitik blev brugt?", ["Slagelse Kommunes medborgerpolitik"]) is None
+
+
+def test_when_something_happened_needs_a_date_a_year_or_a_programme_time():
+    question = "hvornår trådte takstbekendtgørelsen i kraft"
+    assert E.unmet(question, ["Takstbekendtgørelsen fastsætter rammerne"]).id == "when"
+    for passage in ["Analysen fra 2015 viser", "Fredag d. 7. april", "14.00 VELKOMMEN, FORMÅL MED DEN SAMLEDE PROCES"]:
+        assert E.unmet(question, [passage]) is None
+    assert E.unmet("hvornår blev enqueten præsenteret", ["Kort præsentation af enqueten"], kinds=["programme_item"]) is None
+
+
+def test_today_is_now_but_thanks_for_today_is_a_programme_item():
+    assert E.unmet("hvor mange borgere har i dag en sagsbehandler", ["Der var ca. 26 deltagere"]).id == "now"
+    assert "now" not in [t.id for t in E.expected("hvem sagde tak for i dag?")]
