@@ -4,6 +4,7 @@ are matched by stem, lemma, compound parts, near-synonyms and (English) Danish e
 from __future__ import annotations
 
 import difflib
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from .expect import speakers
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
                       proper_names, stem)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
+
+log = logging.getLogger("rammeaftale")
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
                  "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5,
@@ -129,6 +132,7 @@ class HybridRetriever(BaseRetriever):
         self._cue_words = {w for c in cues for w in WORD_RE.findall(c.lower())}
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
+        self._vectors: dict[str, np.ndarray] | None = None  # stored passage vectors, loaded on first need
         # people the passages name (speakers in programmes, signatories), with their workplaces
         own = [r["text"] for r in index.records]
         self.speakers = speakers(own, proper_names(own, self._cue_words))
@@ -347,8 +351,26 @@ class HybridRetriever(BaseRetriever):
         return " ".join(words) if len(words) >= 2 else ""
 
     # -- the parts -------------------------------------------------------------------------
-    def dense(self, text: str, allowed: set[str] | None) -> list[tuple[str, float]]:
-        vec = self.embedder.get_query_embedding(text)
+    def similarities(self, vec, ids) -> dict[str, float]:
+        """Cosine similarity of the query vector to the stored vectors of the given passages
+        (those the dense search did not rank, found by their words alone)."""
+        if self._vectors is None:
+            self._vectors = {}
+            try:
+                got = self.index.collection.get(include=["embeddings"])
+                for rid, emb in zip(got["ids"], got["embeddings"]):
+                    v = np.asarray(emb, dtype=np.float32)
+                    self._vectors[rid] = v / (np.linalg.norm(v) or 1.0)
+            except Exception as exc:  # no collection handle (a test double) or a server gone
+                log.warning("stored vectors not available: %s", exc)
+        q = np.asarray(vec, dtype=np.float32)
+        q = q / (np.linalg.norm(q) or 1.0)
+        # on the scale of the dense search's scores: llama-index's Chroma store reports a cosine
+        # distance d as exp(-d)
+        return {rid: math.exp(-(1.0 - float(self._vectors[rid] @ q))) for rid in ids if rid in self._vectors}
+
+    def dense(self, text: str, allowed: set[str] | None, vec=None) -> list[tuple[str, float]]:
+        vec = self.embedder.get_query_embedding(text) if vec is None else vec
         k = self.dense_k if allowed is None else len(self.index.records)
         result = self.index.vector_store.query(VectorStoreQuery(query_embedding=vec, similarity_top_k=k))
         pairs = zip(result.ids or [], result.similarities or [])
@@ -381,7 +403,8 @@ class HybridRetriever(BaseRetriever):
         variant = self.danish_variant(query.text)
         qtokens = self.query_tokens(variant) if variant else [] if is_english(query.text) else self.query_tokens(query.text)
         qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
-        dense = self.dense(query.text, allowed)
+        vec = self.embedder.get_query_embedding(query.text)
+        dense = self.dense(query.text, allowed, vec)
         lexical = self.lexical(qtokens, allowed)
         rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]
         if variant:  # an English question also searched as its Danish words
@@ -393,6 +416,7 @@ class HybridRetriever(BaseRetriever):
             for rank, (rid, _) in enumerate(ranking):
                 fused[rid] = fused.get(rid, 0.0) + weight / (k["rrf_k"] + rank + 1)
         sims = dict(dense)
+        sims.update(self.similarities(vec, [rid for rid in fused if rid not in sims]))
         total = sum(t.weight for t in terms if t.alts)
         hits = []
         facts = self.fact_tokens(query)

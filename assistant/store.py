@@ -28,6 +28,7 @@ class Index:
     bm25: Any
     vector_store: Any
     by_id: dict[str, dict] = field(default_factory=dict)
+    collection: Any = None  # the Chroma collection behind vector_store (its stored vectors)
 
     def __post_init__(self):
         self.by_id = {r["id"]: r for r in self.records}
@@ -83,4 +84,4 @@ def load_index(folder: Path, settings) -> Index:
     except Exception as exc:
         raise IndexUnavailable(f"index at {folder} cannot be opened: {exc}") from exc
     return Index(folder, meta, records, load_manifest(settings.corpus_dir), bm25,
-                 ChromaVectorStore(chroma_collection=collection))
+                 ChromaVectorStore(chroma_collection=collection), collection=collection)

@@ -315,6 +315,15 @@ def test_a_follow_up_asks_for_its_own_kind_of_answer_not_its_previous_questions(
     assert municipality["refused"] and "kommuner" in municipality["reason"]
 
 
+def test_a_passage_found_by_its_words_alone_is_judged_by_its_meaning_too(assistant):
+    # the programme item is found by "bordene"/"kl 9.30", not among the 30 nearest in meaning: it has
+    # its own similarity, not 0, so the answer is not refused as "far off in meaning"
+    hits = assistant.search("og hvad skulle bordene snakke ud fra?", previous="hvad skete der kl 9.30 på kick-off mødet?")
+    assert hits and all(h.dense > 0.5 for h in hits[:10])
+    result = assistant.ask("og hvad skulle bordene snakke ud fra?", previous="hvad skete der kl 9.30 på kick-off mødet?")
+    assert not result["refused"]
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)
