@@ -30,8 +30,8 @@ def decide(support: dict, knobs) -> str:
     get = knobs.get if isinstance(knobs, dict) else (lambda k, d=None: getattr(knobs, k, d))
     if support["missing"]:
         return "refused"
-    if support.get("topic_missing") and get("refuse_missing_topic", 1):
-        return "refused"  # every word of the topic (beside voices and meetings) is unknown to the corpus
+    if support.get("topic_missing"):  # every word of the topic (beside voices and meetings) is unknown to the corpus
+        return "refused" if get("refuse_missing_topic", 1) else "unsure"
     if support["dense"] < get("refuse_dense", 0.8):
         return "refused"
     if support["english"]:

@@ -57,7 +57,7 @@ KNOBS = {
     "voice_boost": float, "followup_voice_boost": float, "meeting_boost": float, "fact_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
     "relative_cutoff": float, "quote_chars": int,
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
-    "common_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
+    "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
 }
 
 
@@ -90,6 +90,7 @@ class Settings:
     min_coverage: float = _knob("min_coverage", 0.05)
     english_min_dense: float = _knob("english_min_dense", 0.70)
     common_zipf: float = _knob("common_zipf", 3.5)
+    compound_zipf: float = _knob("compound_zipf", 3.5)
     max_ordinary_answer: int = _knob("max_ordinary_answer", 0, int)
     refuse_missing_topic: int = _knob("refuse_missing_topic", 1, int)
     claim_min_coverage: float = _knob("claim_min_coverage", 0.65)

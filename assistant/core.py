@@ -241,7 +241,13 @@ class Assistant:
         if speaker:
             return E.speech_reason(speaker)
         texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
-        gap = E.unmet(own or text, texts, [h.record.get("kind", "") for h in hits[:self.settings.answer_k]])
+        # a list or programme answers "hvor mange …?" by its items only when it is about what the
+        # question names (holds one of its words): not a registration list beside the point
+        retriever = self.ready()
+        topic = {a for t in retriever.terms(own or text) for a in t.alts}
+        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k]
+                 if topic & retriever.doc_tokens(h.record)]
+        gap = E.unmet(own or text, texts, kinds)
         return gap.reason if gap and gap.then == "refused" else ""
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:

@@ -26,6 +26,7 @@ log = logging.getLogger("rammeaftale")
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
                  "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5,
+                 "compound_zipf": 3.5,
                  "fact_boost": 1.0}
 # a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
 _WHERE_RE = re.compile(r"^\s*(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit))\b|where\b)", re.I)
@@ -320,7 +321,7 @@ class HybridRetriever(BaseRetriever):
             if t.compound and not t.covered_by(found):
                 # a compound whose parts no top passage holds together ("kommunalvalget"): judged
                 # as a word the corpus lacks
-                status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["common_zipf"])
+                status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["compound_zipf"])
             elif t.alts:
                 status[t.word] = "known"
         topic = [t for t in terms if t.word not in self._cue_words]

@@ -51,7 +51,7 @@ def _write(path, rows):
 def test_eval_cli_writes_report_chart_and_per_question_results(settings, built_index, tmp_path):
     questions = _write(tmp_path / "q.jsonl", [
         {"id": "a", "question": "hvad sagde brugerne om overgange?", "gold": ["overgange"], "unanswerable": False},
-        {"id": "b", "question": "Hvem vandt folketingsvalget i 2022?", "gold": [], "unanswerable": True},
+        {"id": "b", "question": "Hvad kostede kick-off mødet?", "gold": [], "unanswerable": True},
     ])
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--questions", str(questions),
