@@ -242,11 +242,16 @@ class Assistant:
             return E.speech_reason(speaker)
         texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
         # a list or programme answers "hvor mange …?" by its items only when it is about what the
-        # question names (holds one of its words): not a registration list beside the point
+        # question counts (or, without a counted word, names): not a registration list beside the point
         retriever = self.ready()
-        topic = {a for t in retriever.terms(own or text) for a in t.alts}
-        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k]
-                 if topic & retriever.doc_tokens(h.record)]
+        counted = E.counted_word(own or text)
+        topic = {a for t in retriever.terms(counted or own or text) for a in t.alts}
+
+        def about(rec: dict) -> set[str]:  # a counted thing is named by the list's title or intro
+            if not counted:
+                return retriever.doc_tokens(rec)
+            return set(tokens(f"{rec.get('heading', '')} {rec.get('text', '').split(chr(10))[0]}"))
+        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k] if topic & about(h.record)]
         gap = E.unmet(own or text, texts, kinds)
         return gap.reason if gap and gap.then == "refused" else ""
 

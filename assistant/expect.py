@@ -24,6 +24,8 @@ class AnswerType:
     reason: str
     kinds: tuple[str, ...] = ()  # passage kinds that answer it by their structure (a list answers a count)
     case: bool = False  # `holds` searched in the passage text as written (a name is capitalised)
+    counted: re.Pattern | None = None  # group 1: the thing counted ("hvor mange medarbejdere")
+    near: int = 40  # characters around the counted thing within which `holds` must match
 
 
 def _compile(patterns, flags=re.I) -> tuple[re.Pattern, ...]:
@@ -52,10 +54,12 @@ def answer_types() -> tuple[AnswerType, ...]:
     for t in _data().get("types", []):
         then = t.get("then", "unsure")
         case = bool(t.get("case", False))
+        counted = _compile([t["counted"]] if t.get("counted") else [])
         out.append(AnswerType(t.get("id", ""), _compile(t.get("asks")), _compile(t.get("not_asks")),
                               _compile(t.get("holds"), 0 if case else re.I),
                               then if then in ("refused", "unsure") else "unsure",
-                              t.get("reason", ""), tuple(t.get("kinds", ())), case))
+                              t.get("reason", ""), tuple(t.get("kinds", ())), case,
+                              counted[0] if counted else None, int(t.get("near", 40))))
     return tuple(out)
 
 
@@ -75,9 +79,35 @@ def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType 
     for t in expected(question):
         if set(kinds) & set(t.kinds):
             continue
-        if not any(_any(t.holds, text if t.case else text.lower()) for text in texts):
+        looked = [text if t.case else text.lower() for text in texts]
+        near = _near_counted(t, question.lower(), looked)
+        if near is not None:
+            looked = near
+        if not any(_any(t.holds, text) for text in looked):
             return t
     return None
+
+
+def counted_word(question: str) -> str:
+    """The thing a count question counts ("hvor mange medarbejdere …" -> "medarbejdere"), or ""."""
+    for t in expected(question):
+        m = t.counted.search(question.lower()) if t.counted else None
+        if m and len(m.group(1)) >= 4:
+            return m.group(1)
+    return ""
+
+
+def _near_counted(t: AnswerType, question: str, texts: list[str]) -> list[str] | None:
+    """For "hvor mange medarbejdere …": the stretches of the texts around the counted word (by its
+    first five letters), where a number has to stand; None when no text names it (the passages
+    may count it in other words: "26 deltagere" for "hvor mange mennesker")."""
+    m = t.counted.search(question) if t.counted else None
+    if not m or len(m.group(1)) < 4:
+        return None
+    key = re.escape(m.group(1)[:5])
+    out = [text[max(0, w.start() - t.near):w.end() + t.near]
+           for text in texts for w in re.finditer(rf"\b{key}\w*", text)]
+    return out or None
 
 
 @lru_cache(maxsize=1)
