@@ -204,9 +204,20 @@ class Assistant:
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
         s = self.settings
-        stating = [h for h, cov, voiced in self.claim_candidates(retriever, hits, claim, base["question"])
+        candidates = self.claim_candidates(retriever, hits, claim, base["question"])
+        stating = [h for h, cov, voiced in candidates
                    if voiced and claim_states(claim, h.record["text"], cov, h.dense,
                                               s.claim_min_coverage, s.claim_min_dense)]
+        # close in meaning, covering part of the claim's words (they may be phrased otherwise): neither
+        # «Ja» nor «Nej» (a false "not recorded" is the worst answer), the closest passages instead
+        near = [h for h, cov, voiced in candidates
+                if not stating and s.claim_unsure_coverage < s.claim_min_coverage and voiced
+                and claim_states(claim, h.record["text"], cov, h.dense, s.claim_unsure_coverage, s.claim_min_dense)]
+        if near:
+            citations = self._cite(near, manifest, claim)
+            groups = A.groups(citations)
+            return {**base, "answer": A.render(groups, A.CLAIM_UNSURE), "kind": "unsure", "refused": False,
+                    "unsure": True, "citations": citations, "groups": groups, "claim": claim}
         if not stating:
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,

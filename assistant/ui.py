@@ -48,7 +48,7 @@ EXAMPLES = [
     "Hvor mange stemmer fik fokuspunkterne på tværs af bordene?",
     "Hvad er de tre visioner for fremtidigt samarbejde?",
     "Hvad sagde fagpersonerne om specialisering?",
-    "Hvordan var vejret på dagen for politikertemamødet?",  # not in the material: a refusal
+    "Hvad kostede politikertemamødet?",  # not in the material: a refusal with its reason (no amounts)
 ]
 MSG_FAILED = "Der opstod en fejl, så spørgsmålet kunne ikke besvares. Prøv igen om lidt."
 MSG_THANKS = {True: "Tak! Din vurdering («godt svar») er gemt.", False: "Tak! Din vurdering («dårligt svar») er gemt."}

@@ -108,6 +108,8 @@ def search(rows, current: dict | None = None):
 CLAIM_GRID = {
     "claim_min_coverage": [x / 100 for x in range(40, 86, 5)],
     "claim_min_dense": [x / 1000 for x in range(800, 871, 10)],
+    # 1.0: never unsure (every claim is «Ja» or «Nej»)
+    "claim_unsure_coverage": [1.0] + [x / 100 for x in range(15, 56, 5)],
 }
 
 
@@ -130,18 +132,35 @@ def claim_signals(assistant, questions):
     return rows
 
 
+def claim_verdict(candidates, knobs) -> str:
+    """'yes', 'unsure' or 'no' for one claim from its candidates (coverage, dense, checks passed),
+    as assistant.core decides it."""
+    if any(ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
+           for cov, dense, ok in candidates):
+        return "yes"
+    band = knobs.get("claim_unsure_coverage", 1.0)
+    if band < knobs["claim_min_coverage"] and any(
+            ok and cov >= band and dense >= knobs["claim_min_dense"] for cov, dense, ok in candidates):
+        return "unsure"
+    return "no"
+
+
 def claim_cost(rows, knobs) -> tuple[float, dict]:
     """A recorded claim answered «Nej» costs 3 (a false "not recorded"), an unrecorded one
-    answered «Ja» 1."""
-    counts = {"false_no": 0, "false_yes": 0}
+    answered «Ja» 1; «Jeg fandt ikke præcis det udsagn …» costs 1 either way: for a recorded claim
+    the passage that states it is shown but not confirmed, and for an unrecorded one the closest
+    quotes read much like a «Ja» (what issue 12 reported of loose quotes)."""
+    counts = {"false_no": 0, "false_yes": 0, "unsure_recorded": 0, "unsure_unrecorded": 0}
     for r in rows:
-        yes = any(ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
-                  for cov, dense, ok in r["candidates"])
-        if r["unanswerable"] and yes:
+        verdict = claim_verdict(r["candidates"], knobs)
+        if verdict == "unsure":
+            counts["unsure_unrecorded" if r["unanswerable"] else "unsure_recorded"] += 1
+        elif r["unanswerable"] and verdict == "yes":
             counts["false_yes"] += 1
-        elif not r["unanswerable"] and not yes:
+        elif not r["unanswerable"] and verdict == "no":
             counts["false_no"] += 1
-    return 3.0 * counts["false_no"] + counts["false_yes"], counts
+    cost = 3.0 * counts["false_no"] + counts["false_yes"] + counts["unsure_recorded"] + counts["unsure_unrecorded"]
+    return cost, counts
 
 
 def search_claims(rows):

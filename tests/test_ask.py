@@ -334,6 +334,21 @@ def test_a_passage_found_by_its_words_alone_is_judged_by_its_meaning_too(assista
     assert not result["refused"]
 
 
+def test_with_the_unsure_band_on_a_claim_in_other_words_shows_the_closest_passages(settings, built_index):
+    # claim_unsure_coverage is calibrated off today; set on, a claim close in meaning that shares
+    # only part of its words is neither «Ja» nor «Nej»
+    from dataclasses import replace
+
+    from assistant import Assistant
+    banded = Assistant(replace(settings, claim_unsure_coverage=0.15), build_if_missing=False)
+    question = "er det noteret at fælles tilbud med åbenhed giver personalet mulighed for at sparre med hinanden fagligt?"
+    result = banded.ask(question)
+    assert result["kind"] == "unsure" and result["unsure"] and not result["refused"]
+    assert result["answer"].startswith("Jeg fandt ikke præcis det udsagn")
+    assert any("Gennemsigtige fælles tilbud" in c["text"] for c in result["citations"])  # Bord 6: faglig sparring
+
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

@@ -143,3 +143,17 @@ def test_meeting_filter_matches_where_said_recorded_or_also_recorded(retriever):
     from assistant.query import Query
     hits = retriever.search(Query(text="overgange"), meetings=["politikermoede_2017"])
     assert {h.record["id"] for h in hits} == {"a", "b"}
+
+
+def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_band():
+    from eval.calibrate import claim_cost, search_claims
+    knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.3}
+    recorded_in_other_words = {"unanswerable": False, "candidates": [(0.35, 0.88, True)]}
+    unrecorded_close = {"unanswerable": True, "candidates": [(0.4, 0.88, True)]}
+    cost, counts = claim_cost([recorded_in_other_words, unrecorded_close], knobs)
+    assert counts == {"false_no": 0, "false_yes": 0, "unsure_recorded": 1, "unsure_unrecorded": 1} and cost == 2
+    cost, counts = claim_cost([recorded_in_other_words], {**knobs, "claim_unsure_coverage": 1.0})
+    assert counts["false_no"] == 1 and cost == 3
+    # three recorded claims in other words against one unrecorded: the band pays
+    best, _ = search_claims([recorded_in_other_words] * 3 + [unrecorded_close])
+    assert best["claim_unsure_coverage"] <= 0.35 < best["claim_min_coverage"]
