@@ -114,3 +114,10 @@ def test_a_question_pointing_back_with_few_words_of_its_own_is_a_follow_up(quest
 
 def test_a_pronoun_in_a_question_with_a_topic_of_its_own_is_no_follow_up():
     assert not is_followup("hvad sagde de om tomme pladser og takster i klyngerne?", "hvem deltog i solrød?", set())
+
+
+@pytest.mark.parametrize("word,danish", [("choice", "valgmuligheder"), ("ranked", "prioriteret"),
+                                         ("between", "mellem"), ("worry", "bekymring"), ("relatives", "pårørende")])
+def test_everyday_english_question_words_have_the_documents_danish_words(word, danish):
+    from assistant.lexicon import english
+    assert danish in english(word)
