@@ -15,7 +15,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from ingest.clean import match_key
-from ingest.lexical import _stopwords, tokens
+from ingest.lexical import _stopwords, times, tokens
 
 from .expect import speakers
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
@@ -177,7 +177,7 @@ class HybridRetriever(BaseRetriever):
         out: list[Term] = []
         seen: set[str] = set()
         fuzzy_left = int(self.knobs["max_fuzzy_words"])
-        for word in WORD_RE.findall(text.lower()):
+        for word in WORD_RE.findall(times(text).lower()):
             if word in seen or word in QUESTION_WORDS or word in stop or (en and word in ENGLISH_WORDS):
                 continue
             seen.add(word)

@@ -23,7 +23,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 COMPLETE_MARK = "meta.json"
 # the ingest code that decides what a passage is: an index built by other code is rebuilt
-_PIPELINE_MODULES = ("clean", "sentences", "sections", "passages", "dedup", "pipeline", "manifest", "index")
+_PIPELINE_MODULES = ("clean", "sentences", "sections", "passages", "dedup", "pipeline", "manifest", "index", "lexical")
 
 
 def _pipeline_version() -> str:

@@ -349,6 +349,12 @@ def test_with_the_unsure_band_on_a_claim_in_other_words_shows_the_closest_passag
 
 
 
+def test_a_time_of_day_finds_the_programme_item_not_a_table_number(assistant):
+    result = assistant.ask("hvad skete der kl 9.30 på kick-off mødet?")
+    assert result["citations"][0]["text"].startswith("9.30 Tema-drøftelser ved bordene")
+    assert not any(c["text"].startswith(("Bord 9", "Gruppe 9")) for c in result["citations"])
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

@@ -121,3 +121,10 @@ def test_a_pronoun_in_a_question_with_a_topic_of_its_own_is_no_follow_up():
 def test_everyday_english_question_words_have_the_documents_danish_words(word, danish):
     from assistant.lexicon import english
     assert danish in english(word)
+
+
+def test_a_time_of_day_is_one_token_and_no_table_number():
+    from ingest.lexical import tokens
+    assert "kl0930" in tokens("hvad skete der kl 9.30?") and "kl0930" in tokens("09.30 Velkommen og dagens program")
+    assert "9" not in tokens("kl 9.30") and "kl1415" in tokens("14:15 INPUT")
+    assert tokens("5.000 kr. og 2.5 procent") == tokens("5 000 kr. og 2 5 procent")  # amounts stay numbers
