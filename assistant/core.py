@@ -210,8 +210,8 @@ class Assistant:
                                               s.claim_min_coverage, s.claim_min_dense)]
         # close in meaning, covering part of the claim's words (they may be phrased otherwise): neither
         # «Ja» nor «Nej» (a false "not recorded" is the worst answer), the closest passages instead
-        near = [h for h, cov, voiced in candidates
-                if not stating and s.claim_unsure_coverage < s.claim_min_coverage and voiced
+        banded = not stating and s.claim_unsure_coverage < s.claim_min_coverage
+        near = [h for h, cov, voiced in candidates if banded and voiced
                 and claim_states(claim, h.record["text"], cov, h.dense, s.claim_unsure_coverage, s.claim_min_dense)]
         if near:
             citations = self._cite(near, manifest, claim)
@@ -242,19 +242,19 @@ class Assistant:
         only in a meeting programme. "" when nothing stands in the way. text: the question with
         the topic of a follow-up's previous question; own: the question as asked, whose words say
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
+        retriever = self.ready()
         named = analyse(text, *self.cues()).meetings or list(meetings)
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:
             m = manifest.meetings[unrecorded]
             return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
-        speaker = E.listed_only(text, self.ready().speakers, self.ready().kinds_holding)
+        speaker = E.listed_only(text, retriever.speakers, retriever.kinds_holding)
         if speaker:
             return E.speech_reason(speaker)
         texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
         # a list or programme answers "hvor mange …?" by its items only when it is about what the
         # question counts (or, without a counted word, names): not a registration list beside the point
-        retriever = self.ready()
         counted = E.counted_word(own or text)
         topic = {a for t in retriever.terms(counted or own or text) for a in t.alts}
 

@@ -80,34 +80,32 @@ def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType 
         if set(kinds) & set(t.kinds):
             continue
         looked = [text if t.case else text.lower() for text in texts]
-        near = _near_counted(t, question.lower(), looked)
-        if near is not None:
-            looked = near
+        looked = _near_counted(_counted(t, question), looked, t.near) or looked
         if not any(_any(t.holds, text) for text in looked):
             return t
     return None
 
 
+def _counted(t: AnswerType, question: str) -> str:
+    """The thing the question counts for a type with `counted` ("hvor mange medarbejdere …" ->
+    "medarbejdere"), or "" (none, or too short to find)."""
+    m = t.counted.search(question.lower()) if t.counted else None
+    return m.group(1) if m and len(m.group(1)) >= 4 else ""
+
+
 def counted_word(question: str) -> str:
     """The thing a count question counts ("hvor mange medarbejdere …" -> "medarbejdere"), or ""."""
-    for t in expected(question):
-        m = t.counted.search(question.lower()) if t.counted else None
-        if m and len(m.group(1)) >= 4:
-            return m.group(1)
-    return ""
+    return next((w for w in (_counted(t, question) for t in expected(question)) if w), "")
 
 
-def _near_counted(t: AnswerType, question: str, texts: list[str]) -> list[str] | None:
-    """For "hvor mange medarbejdere …": the stretches of the texts around the counted word (by its
-    first five letters), where a number has to stand; None when no text names it (the passages
-    may count it in other words: "26 deltagere" for "hvor mange mennesker")."""
-    m = t.counted.search(question) if t.counted else None
-    if not m or len(m.group(1)) < 4:
-        return None
-    key = re.escape(m.group(1)[:5])
-    out = [text[max(0, w.start() - t.near):w.end() + t.near]
-           for text in texts for w in re.finditer(rf"\b{key}\w*", text)]
-    return out or None
+def _near_counted(word: str, texts: list[str], near: int) -> list[str]:
+    """The stretches of the texts around the counted word (by its first five letters), where a
+    number has to stand; [] when no text names it (the passages may count it in other words:
+    "26 deltagere" for "hvor mange mennesker")."""
+    if not word:
+        return []
+    key = re.escape(word[:5])
+    return [text[max(0, w.start() - near):w.end() + near] for text in texts for w in re.finditer(rf"\b{key}\w*", text)]
 
 
 @lru_cache(maxsize=1)
