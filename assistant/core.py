@@ -15,7 +15,7 @@ from . import expect as E
 from .claims import bare_claim_question, claim_of
 from .claims import states as claim_states
 from .config import Settings
-from .query import Query, analyse, clean_question, has_words, rewrite_followup, topic_words
+from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
 from .retrieve import places
 from .store import IndexUnavailable, open_index
 
@@ -95,6 +95,10 @@ class Assistant:
     def manifest(self):
         return self.ready().index.manifest
 
+    def years(self) -> dict[str, str]:
+        """Meeting id -> the year of its date."""
+        return {k: mt.date[:4] for k, mt in self.manifest.meetings.items()}
+
     def cues(self):
         m = self.manifest
         return ({v: list(d.get("cues", [])) for v, d in m.voices.items()},
@@ -148,6 +152,7 @@ class Assistant:
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
+        query.meetings = by_year(search_text, query.meetings, self.years())
         if search_text != text:  # a follow-up: the voice it names is the one asked about
             own = analyse(text, voice_cues, meeting_cues)
             if own.voices:
@@ -243,7 +248,7 @@ class Assistant:
         the topic of a follow-up's previous question; own: the question as asked, whose words say
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         retriever = self.ready()
-        named = analyse(text, *self.cues()).meetings or list(meetings)
+        named = by_year(text, analyse(text, *self.cues()).meetings, self.years()) or list(meetings)
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:

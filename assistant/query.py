@@ -92,6 +92,15 @@ def analyse(text: str, voice_cues: dict[str, list[str]], meeting_cues: dict[str,
     )
 
 
+def by_year(text: str, meetings: list[str], years: dict[str, str]) -> list[str]:
+    """The meetings a question names, narrowed to those of the year it names ("mødet i Ringsted
+    2022": the dialogue meeting of 2022, not the theme meeting of 2017 in Ringsted); unchanged when
+    it names no year of theirs. years: meeting id -> its year."""
+    named = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    kept = [m for m in meetings if years.get(m) in named]
+    return kept or meetings
+
+
 def has_words(text: str) -> bool:
     return bool(_WORD_RE.search(text.lower()))
 

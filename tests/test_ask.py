@@ -355,6 +355,12 @@ def test_a_time_of_day_finds_the_programme_item_not_a_table_number(assistant):
     assert not any(c["text"].startswith(("Bord 9", "Gruppe 9")) for c in result["citations"])
 
 
+def test_a_place_and_a_year_name_the_meeting_of_that_year(assistant):
+    # Ringsted hosted the 2017 theme meeting and the 2022 dialogue meeting: 2022 has only its invitation
+    result = assistant.ask("hvad kom der ud af mødet i ringsted 2022")
+    assert result["refused"] and "invitationen" in result["reason"]
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

@@ -128,3 +128,12 @@ def test_a_time_of_day_is_one_token_and_no_table_number():
     assert "kl0930" in tokens("hvad skete der kl 9.30?") and "kl0930" in tokens("09.30 Velkommen og dagens program")
     assert "9" not in tokens("kl 9.30") and "kl1415" in tokens("14:15 INPUT")
     assert tokens("5.000 kr. og 2.5 procent") == tokens("5 000 kr. og 2 5 procent")  # amounts stay numbers
+
+
+def test_a_year_narrows_the_meetings_a_place_names():
+    from assistant.query import by_year
+    years = {"politikermoede_2017": "2017", "dialogmoede_2022": "2022"}
+    both = ["politikermoede_2017", "dialogmoede_2022"]
+    assert by_year("hvad kom der ud af mødet i ringsted 2022", both, years) == ["dialogmoede_2022"]
+    assert by_year("hvad skete der i ringsted", both, years) == both
+    assert by_year("mødet i ringsted 2019", both, years) == both  # no meeting of that year: unchanged
