@@ -64,10 +64,15 @@ def states(claim: str, passage: str, coverage: float, dense: float, min_coverage
     and does not lack the claim's negation."""
     if coverage < min_coverage or dense < min_dense:
         return False
-    # polarity both ways: a claim without "ikke" is not stated by "… er ikke en god vej" (in a
-    # statement-sized passage; a long one may hold a negation elsewhere)
+    return not opposes(claim, passage)
+
+
+def opposes(claim: str, passage: str) -> bool:
+    """Whether the passage has the other polarity: a claim without "ikke" against "… er ikke en
+    god vej" (in a statement-sized passage; a long one may hold a negation elsewhere), or an
+    antonym of one of the claim's words."""
     flipped = negated(claim) != negated(passage) if len(passage) <= SHORT_PASSAGE else negated(claim) and not negated(passage)
-    return not flipped and not reversed_by_antonym(claim, passage)
+    return flipped or reversed_by_antonym(claim, passage)
 
 
 SHORT_PASSAGE = 300

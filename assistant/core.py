@@ -13,6 +13,7 @@ from ingest.lexical import tokens
 from . import answer as A
 from . import expect as E
 from .claims import bare_claim_question, claim_of
+from .claims import opposes as claim_opposes
 from .claims import states as claim_states
 from .config import Settings
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
@@ -213,11 +214,23 @@ class Assistant:
         stating = [h for h, cov, voiced in candidates
                    if voiced and claim_states(claim, h.record["text"], cov, h.dense,
                                               s.claim_min_coverage, s.claim_min_dense)]
-        # close in meaning, covering part of the claim's words (they may be phrased otherwise): neither
-        # «Ja» nor «Nej» (a false "not recorded" is the worst answer), the closest passages instead
+        # close in meaning, covering part of the claim's words (they may be phrased otherwise, a
+        # negation included: "var imod udbud" for «… er ikke vejen frem»): neither «Ja» nor «Nej» (a
+        # false "not recorded" is the worst answer), the closest passages for the user to judge
+        # a passage that covers the claim's words with the other polarity says the opposite: «Nej»,
+        # with that passage («Konkurrenceudsættelse er ikke en god vej!!!» for "… er en god vej")
+        opposite = [] if stating else [
+            h for h, cov, voiced in candidates
+            if voiced and cov >= s.claim_min_coverage and h.dense >= s.claim_min_dense
+            and claim_opposes(claim, h.record["text"])]
+        if opposite:
+            citations = self._cite(opposite, manifest, claim)
+            groups = A.groups(citations)
+            return {**base, "answer": A.render(groups, A.CLAIM_OPPOSITE), "kind": "claim_no", "refused": True,
+                    "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         banded = not stating and s.claim_unsure_coverage < s.claim_min_coverage
         near = [h for h, cov, voiced in candidates if banded and voiced
-                and claim_states(claim, h.record["text"], cov, h.dense, s.claim_unsure_coverage, s.claim_min_dense)]
+                and cov >= s.claim_unsure_coverage and h.dense >= s.claim_min_dense]
         if near:
             citations = self._cite(near, manifest, claim)
             groups = A.groups(citations)

@@ -126,8 +126,9 @@ def claim_signals(assistant, questions):
         _, hits = assistant._search(retriever, q["question"], [], [], q.get("previous"), claim)
         cands = []
         for h, cov, voiced in assistant.claim_candidates(retriever, hits, claim, q["question"]):
-            # the polarity/antonym checks, with thresholds out of the way
-            cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0)))
+            # the polarity/antonym checks, with thresholds out of the way (a «Ja» needs them, the
+            # unsure band only the voice)
+            cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0), voiced))
         rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands})
     return rows
 
@@ -135,21 +136,25 @@ def claim_signals(assistant, questions):
 def claim_verdict(candidates, knobs) -> str:
     """'yes', 'unsure' or 'no' for one claim from its candidates (coverage, dense, checks passed),
     as assistant.core decides it."""
+    candidates = [c if len(c) == 4 else (*c, c[2]) for c in candidates]
     if any(ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
-           for cov, dense, ok in candidates):
+           for cov, dense, ok, _ in candidates):
         return "yes"
+    if any(voiced and not ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
+           for cov, dense, ok, voiced in candidates):
+        return "no"  # a passage says the opposite
     band = knobs.get("claim_unsure_coverage", 1.0)
     if band < knobs["claim_min_coverage"] and any(
-            ok and cov >= band and dense >= knobs["claim_min_dense"] for cov, dense, ok in candidates):
+            voiced and cov >= band and dense >= knobs["claim_min_dense"] for cov, dense, _, voiced in candidates):
         return "unsure"
     return "no"
 
 
 def claim_cost(rows, knobs) -> tuple[float, dict]:
-    """A recorded claim answered «Nej» costs 3 (a false "not recorded"), an unrecorded one
-    answered «Ja» 1; «Jeg fandt ikke præcis det udsagn …» costs 1 either way: for a recorded claim
-    the passage that states it is shown but not confirmed, and for an unrecorded one the closest
-    quotes read much like a «Ja» (what issue 12 reported of loose quotes)."""
+    """Priced as any other question (COSTS): a recorded claim answered «Nej» is a false refusal
+    (3), an unrecorded one answered «Ja» a missed refusal (1), and «Jeg fandt ikke præcis det
+    udsagn …, men heller ikke sikkert, at det mangler» an unsure answer (0.5 either way): it
+    neither confirms nor denies, and shows the closest passages for the user to judge."""
     counts = {"false_no": 0, "false_yes": 0, "unsure_recorded": 0, "unsure_unrecorded": 0}
     for r in rows:
         verdict = claim_verdict(r["candidates"], knobs)
@@ -159,7 +164,9 @@ def claim_cost(rows, knobs) -> tuple[float, dict]:
             counts["false_yes"] += 1
         elif not r["unanswerable"] and verdict == "no":
             counts["false_no"] += 1
-    cost = 3.0 * counts["false_no"] + counts["false_yes"] + counts["unsure_recorded"] + counts["unsure_unrecorded"]
+    cost = (COSTS["false_refusal"] * counts["false_no"] + COSTS["missed_refusal"] * counts["false_yes"]
+            + COSTS["unsure_answerable"] * counts["unsure_recorded"]
+            + COSTS["unsure_unanswerable"] * counts["unsure_unrecorded"])
     return cost, counts
 
 

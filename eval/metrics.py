@@ -114,6 +114,9 @@ def summarise(rows: list[dict]) -> dict:
     out["voice_correct"] = _share(voiced, lambda r: r["voice_ok"])
     refused_all = [r for r in rows if r["refused"]]
     out["refusal_recall"] = _share(unanswerable, lambda r: r["refused"])
+    # what the user sees of an unanswerable question: a refusal, or «Jeg fandt ikke et sikkert svar»
+    # / «Jeg fandt ikke præcis det udsagn …» (no confident answer) rather than an answer
+    out["unanswerable_not_confident"] = _share(unanswerable, lambda r: r["refused"] or r.get("unsure"))
     out["refusal_precision"] = (_share(refused_all, lambda r: r["unanswerable"])
                                 if unanswerable and refused_all else None)
     claims = [r for r in rows if r.get("claim_ok") is not None]
@@ -176,7 +179,7 @@ def ratio(ours, base) -> float | None:
 
 
 # figures whose tune − test gap means something: shares and rates, not counts
-GAP_KEYS = (*(f"hit@{k}" for k in K_VALUES), "mrr", "answer_hit", "false_refusals_per_50", "refusal_recall",
+GAP_KEYS = (*(f"hit@{k}" for k in K_VALUES), "mrr", "answer_hit", "false_refusals_per_50", "refusal_recall", "unanswerable_not_confident",
             "refusal_precision", "voice_correct", "claims_right", "claims_recorded_right",
             "claims_unrecorded_right", "english_right", "followups_right", "citation_precision", "citation_recall")
 

@@ -184,7 +184,8 @@ def test_questions_are_unique():
     seen: dict[str, str] = {}
     dupes = []
     for q in load_questions():
-        key = norm(str(q.get("question", "")))
+        # a follow-up is its question with the one before it ("og fagfolkene?" after two topics)
+        key = (norm(str(q.get("question", ""))), norm(str(q.get("previous") or "")))
         if key in seen:
             dupes.append(f"{qid(q)} repeats {seen[key]}: {q['question']!r}")
         seen[key] = qid(q)

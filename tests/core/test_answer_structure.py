@@ -151,9 +151,13 @@ def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_b
     recorded_in_other_words = {"unanswerable": False, "candidates": [(0.35, 0.88, True)]}
     unrecorded_close = {"unanswerable": True, "candidates": [(0.4, 0.88, True)]}
     cost, counts = claim_cost([recorded_in_other_words, unrecorded_close], knobs)
-    assert counts == {"false_no": 0, "false_yes": 0, "unsure_recorded": 1, "unsure_unrecorded": 1} and cost == 2
+    assert counts == {"false_no": 0, "false_yes": 0, "unsure_recorded": 1, "unsure_unrecorded": 1} and cost == 1
     cost, counts = claim_cost([recorded_in_other_words], {**knobs, "claim_unsure_coverage": 1.0})
     assert counts["false_no"] == 1 and cost == 3
     # three recorded claims in other words against one unrecorded: the band pays
     best, _ = search_claims([recorded_in_other_words] * 3 + [unrecorded_close])
     assert best["claim_unsure_coverage"] <= 0.35 < best["claim_min_coverage"]
+    # a passage covering the claim's words with the other polarity is a «Nej», not the band
+    opposite = {"unanswerable": True, "candidates": [(0.9, 0.88, False, True)]}
+    cost, counts = claim_cost([opposite], knobs)
+    assert cost == 0 and counts["unsure_unrecorded"] == 0
