@@ -26,6 +26,8 @@ class AnswerType:
     case: bool = False  # `holds` searched in the passage text as written (a name is capitalised)
     counted: re.Pattern | None = None  # group 1: the thing counted ("hvor mange medarbejdere")
     near: int = 40  # characters around the counted thing within which `holds` must match
+    counted_people: re.Pattern | None = None  # "hvor mange kom …": the counted thing is people
+    people: str = ""  # the word that stands for them ("deltagere")
 
 
 def _compile(patterns, flags=re.I) -> tuple[re.Pattern, ...]:
@@ -55,11 +57,13 @@ def answer_types() -> tuple[AnswerType, ...]:
         then = t.get("then", "unsure")
         case = bool(t.get("case", False))
         counted = _compile([t["counted"]] if t.get("counted") else [])
+        people = _compile([t["counted_people"]] if t.get("counted_people") else [])
         out.append(AnswerType(t.get("id", ""), _compile(t.get("asks")), _compile(t.get("not_asks")),
                               _compile(t.get("holds"), 0 if case else re.I),
                               then if then in ("refused", "unsure") else "unsure",
                               t.get("reason", ""), tuple(t.get("kinds", ())), case,
-                              counted[0] if counted else None, int(t.get("near", 40))))
+                              counted[0] if counted else None, int(t.get("near", 40)),
+                              people[0] if people else None, str(t.get("people", ""))))
     return tuple(out)
 
 
@@ -89,7 +93,10 @@ def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType 
 def _counted(t: AnswerType, question: str) -> str:
     """The thing the question counts for a type with `counted` ("hvor mange medarbejdere …" ->
     "medarbejdere"), or "" (none, or too short to find)."""
-    m = t.counted.search(question.lower()) if t.counted else None
+    low = question.lower()
+    if t.counted_people and t.people and t.counted_people.search(low):
+        return t.people
+    m = t.counted.search(low) if t.counted else None
     return m.group(1) if m and len(m.group(1)) >= 4 else ""
 
 
@@ -99,12 +106,14 @@ def counted_word(question: str) -> str:
 
 
 def _near_counted(word: str, texts: list[str], near: int) -> list[str]:
-    """The stretches of the texts around the counted word (by its first five letters), where a
-    number has to stand; [] when no text names it (the passages may count it in other words:
-    "26 deltagere" for "hvor mange mennesker")."""
+    """The stretches of the texts around the counted word (by its stem: "botilbudspladser" is
+    not "botilbud"), where a number has to stand; [] when no text names it (the passages may count
+    it in other words: "26 deltagere" for "hvor mange mennesker")."""
     if not word:
         return []
-    key = re.escape(word[:5])
+    from ingest.lexical import _stemmer
+    root = _stemmer().stemWord(word)
+    key = re.escape(root if len(root) >= 4 else word[:5])
     return [text[max(0, w.start() - near):w.end() + near] for text in texts for w in re.finditer(rf"\b{key}\w*", text)]
 
 

@@ -186,3 +186,22 @@ def test_a_count_of_a_named_thing_needs_the_number_beside_it():
 def test_dates_times_and_phone_numbers_are_no_counts():
     for passage in ["Tilmeldingsfrist: 5. april 2017", "kl. 09.30 til 12.30"]:
         assert E.unmet("hvor mange var der?", [passage]).id == "quantity", passage
+
+
+def test_a_count_of_people_asked_with_a_verb_needs_a_number_beside_them():
+    # "hvor mange kom / har svaret": the counted thing is the participants
+    assert E.counted_word("hvor mange har svaret på enqueten") == "deltagere"
+    assert E.counted_word("hvor mange kom til dialogmødet i ringsted") == "deltagere"
+    invitation = ["Tilmelding senest 30/3 på telefon 25450946. Program og deltagerliste følger"]
+    assert E.unmet("hvor mange kom til dialogmødet i ringsted", invitation).id == "quantity"
+    assert E.unmet("hvor mange deltog i mødet i solrød", ["der var ca. 26 deltagere – heraf 10 til 12 brugere"]) is None
+
+
+def test_a_counted_compound_is_not_its_first_part_and_item_numbers_are_no_counts():
+    # "botilbudspladser" is not "botilbud": a percentage about people in botilbud is no count of places
+    question = "hvor mange botilbudspladser var med i holbæks udbud"
+    assert E.unmet(question, ["et udbud af en række botilbudspladser i Regions Sjælland",
+                              "voksne, der bor i botilbud, steget med 30 procent"]).id == "quantity"
+    # a numbered list item ("5. I 2021 har …", "2) …") counts nothing
+    assert E.unmet("hvor mange har svaret på enqueten", ["Mindst enighed:\n5. I 2021 har alle kommuner\n2) en tilbudsvifte"]).id == "quantity"
+    assert E.unmet("hvor mange udsagn var der enighed om", ["De 4 udsagn der var størst enighed om"]) is None
