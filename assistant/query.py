@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _WORD_RE = re.compile(r"[0-9a-zæøåéü]+(?:-[0-9a-zæøåéü]+)*")
 _FOLLOWUP_RE = re.compile(r"^(og|men|hvad med|hvad så med|and|what about)\b", re.I)
+_MEETING_WITH_RE = re.compile(r"\bmøde\w*\s+med\s+(de\s+|det\s+)?$", re.I)
 
 
 # Words that ask rather than say what is asked about: left out when measuring whether the
@@ -159,11 +160,17 @@ def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[st
     if not is_followup(question, previous, cue_words):
         return question
     drop: list[tuple[int, int]] = []
+    named_meetings = {k for k, cues in meeting_cues.items() if _matches(question, cues)}
     for cue_map in (voice_cues, meeting_cues):
         named = {k for k, cues in cue_map.items() if _matches(question, cues)}
         if named:  # the follow-up names its own voice / meeting: the old ones go
             keep = {c.lower() for k in named for c in cue_map[k]}
-            drop += _cue_spans(previous, [c for k, cues in cue_map.items() if k not in named
+            spans = _cue_spans(previous, [c for k, cues in cue_map.items() if k not in named
                                           for c in cues if c.lower() not in keep])
+            if cue_map is voice_cues and not named_meetings:
+                # "mødet med fagpersonerne" names the meeting, which a new voice does not replace
+                # ("og hvad stod der på programmet?": the organisers' programme of that meeting)
+                spans = [(a, b) for a, b in spans if not _MEETING_WITH_RE.search(previous[:a])]
+            drop += spans
     topic = _without(previous, drop).strip(" ?.!,")
     return f"{question.rstrip('?. ')} {topic}".strip()

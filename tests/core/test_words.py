@@ -94,6 +94,13 @@ def test_a_follow_up_keeps_the_topic_and_replaces_the_voice():
     assert "overgange" in text and "brugerne" in text and "fagpersonerne" not in text
 
 
+def test_a_follow_up_naming_a_new_voice_keeps_the_meeting_named_after_its_participants():
+    # "mødet med fagpersonerne" is the March meeting; "programmet" names the organisers' voice
+    text = rewrite_followup("og hvad stod der på programmet kl 14.15?", "hvem bød velkommen på mødet med fagpersonerne?",
+                            {**VOICES, "organisers": ["programmet"]}, MEETINGS)
+    assert "fagpersonerne" in text and "14.15" in text
+
+
 def test_a_follow_up_replaces_the_meeting():
     text = rewrite_followup("og på mødet i Solrød?", "hvad blev sagt om overgange i marts 2017?", VOICES, MEETINGS)
     assert "overgange" in text and "marts 2017" not in text
