@@ -16,6 +16,7 @@ from .claims import bare_claim_question, claim_of
 from .claims import opposes as claim_opposes
 from .claims import states as claim_states
 from .config import Settings
+from .lexicon import WORD_RE, lemma
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
 from .retrieve import places
 from .store import IndexUnavailable, open_index
@@ -276,11 +277,15 @@ class Assistant:
         counted = E.counted_word(own or text)
         topic = {a for t in retriever.terms(counted or own or text) for a in t.alts}
 
-        def about(rec: dict) -> set[str]:  # a counted thing is named by the list's title or intro
+        def about(rec: dict) -> bool:  # a counted thing is named by the list's title or intro
             if not counted:
-                return retriever.doc_tokens(rec)
-            return set(tokens(f"{rec.get('heading', '')} {rec.get('text', '').split(chr(10))[0]}"))
-        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k] if topic & about(h.record)]
+                return bool(topic & retriever.doc_tokens(rec))
+            # by its lemma, not by a shared stem ("politik fastsatte effektmål" is no list of
+            # politikere) or as a compound's first part ("deltagerliste" counts no deltagere)
+            root = lemma(counted)
+            head = f"{rec.get('heading', '')} {rec.get('text', '').split(chr(10))[0]}".lower()
+            return any(w == counted or lemma(w) == root for w in WORD_RE.findall(head))
+        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k] if about(h.record)]
         gap = E.unmet(own or text, texts, kinds)
         return gap.reason if gap and gap.then == "refused" else ""
 

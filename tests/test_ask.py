@@ -405,3 +405,13 @@ def test_a_claim_about_what_a_group_said_needs_that_groups_own_words(assistant):
     assert result["citations"][0]["voice"] == "politicians"
     # an organisers' list that names the users in passing is no users' statement
     assert assistant.ask("sagde brugerne at de ville betale mere for tilbuddene?")["kind"] == "claim_no"
+
+
+def test_a_list_answers_a_count_only_when_it_lists_what_is_counted(assistant):
+    # "Politik fastsatte effektmål: …" shares a stem with "politikere" but lists no politicians;
+    # the material never says how many came to the kick-off
+    result = assistant.ask("hvor mange politikere var med til kick-off mødet")
+    assert result["refused"] and result["reason"] == "Materialet nævner ikke det tal, du spørger om."
+    # the tally of the tables' priorities is a list of what the question counts
+    result = assistant.ask("hvor mange fokuspunkter blev talt sammen på tværs af bordene")
+    assert not result["refused"]
