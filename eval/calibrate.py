@@ -129,13 +129,15 @@ def claim_signals(assistant, questions):
             # the polarity/antonym checks, with thresholds out of the way (a «Ja» needs them, the
             # unsure band only the voice)
             cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0), voiced))
-        rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands})
+        specific = any(t.status == "specific" and not t.alts for t in retriever.terms(claim))
+        rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands, "specific": specific})
     return rows
 
 
-def claim_verdict(candidates, knobs) -> str:
-    """'yes', 'unsure' or 'no' for one claim from its candidates (coverage, dense, checks passed),
-    as assistant.core decides it."""
+def claim_verdict(candidates, knobs, specific: bool = False) -> str:
+    """'yes', 'unsure' or 'no' for one claim from its candidates (coverage, dense, checks passed,
+    voiced), as assistant.core decides it; specific: the claim names a thing the corpus lacks in
+    every form (never in the unsure band)."""
     candidates = [c if len(c) == 4 else (*c, c[2]) for c in candidates]
     if any(ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
            for cov, dense, ok, _ in candidates):
@@ -144,7 +146,7 @@ def claim_verdict(candidates, knobs) -> str:
            for cov, dense, ok, voiced in candidates):
         return "no"  # a passage says the opposite
     band = knobs.get("claim_unsure_coverage", 1.0)
-    if band < knobs["claim_min_coverage"] and any(
+    if not specific and band < knobs["claim_min_coverage"] and any(
             voiced and cov >= band and dense >= knobs["claim_min_dense"] for cov, dense, _, voiced in candidates):
         return "unsure"
     return "no"
@@ -157,7 +159,7 @@ def claim_cost(rows, knobs) -> tuple[float, dict]:
     neither confirms nor denies, and shows the closest passages for the user to judge."""
     counts = {"false_no": 0, "false_yes": 0, "unsure_recorded": 0, "unsure_unrecorded": 0}
     for r in rows:
-        verdict = claim_verdict(r["candidates"], knobs)
+        verdict = claim_verdict(r["candidates"], knobs, r.get("specific", False))
         if verdict == "unsure":
             counts["unsure_unrecorded" if r["unanswerable"] else "unsure_recorded"] += 1
         elif r["unanswerable"] and verdict == "yes":

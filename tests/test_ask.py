@@ -198,6 +198,14 @@ def test_an_unrecorded_claim_is_never_answered_with_loose_quotes(assistant):
     assert lead.startswith(("Nej, det fremgår ikke af materialet.", "Jeg fandt ikke præcis det udsagn"))
 
 
+def test_a_claim_naming_a_thing_the_corpus_lacks_is_denied_not_unsure(assistant):
+    # the third vision is 95 % self-sufficiency; "100 procent" stands nowhere, nor any waiting-list guarantee
+    for question in ("står det et sted at den tredje vision gik ud på 100 procent selvforsyning?",
+                     "står det nogen steder at der skal være ventelistegaranti til botilbud"):
+        result = assistant.ask(question)
+        assert result["kind"] == "claim_no" and result["answer"].startswith("Nej, det fremgår ikke af materialet."), question
+
+
 def test_a_claim_the_material_contradicts_is_denied_with_the_passage_that_says_the_opposite(assistant):
     # the users said «Konkurrenceudsættelse er ikke en god vej!!!»
     result = assistant.ask("står det nogen steder, at konkurrenceudsættelse er en god vej?")
