@@ -216,3 +216,12 @@ def test_now_is_answered_by_a_passage_that_itself_says_how_things_stood():
     # a "hvorfor" question asks for a reason, not for an amount or a count
     assert E.unmet("hvorfor er det så svært at sammenligne hvad stederne koster", ["priserne er svære at sammenligne"]) is None
     assert E.unmet("hvad koster en plads", ["priserne er svære at sammenligne"]).id == "amount"
+
+
+def test_a_name_asked_for_from_a_place_has_to_stand_beside_it_on_its_own_line():
+    question = "hvem fra Implement faciliterede workshoppene?"
+    programme = ["12.15 Tak for i dag v. næstformand, borgmester Knud Erik Hansen, Faxe Kommune og den videre proces v.\nImplement",
+                 "et kort indledende oplæg fra Implement om samme emne"]
+    assert E.unmet(question, programme).id == "person"
+    assert E.unmet(question, ["Oplæg v. konsulent Anne Hansen, Implement"]) is None
+    assert E.unmet("hvad hed konsulenten fra implement", programme).id == "person"
