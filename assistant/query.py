@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _WORD_RE = re.compile(r"[0-9a-zæøåéü]+(?:-[0-9a-zæøåéü]+)*")
 _FOLLOWUP_RE = re.compile(r"^(og|men|hvad med|hvad så med|and|what about)\b", re.I)
+DOCUMENT_VOICES = frozenset({"organisers"})  # the voice of programmes, invitations, the theme paper
 _MEETING_WITH_RE = re.compile(r"\bmøde\w*\s+med\s+(de\s+|det\s+)?$", re.I)
 
 
@@ -167,9 +168,10 @@ def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[st
             keep = {c.lower() for k in named for c in cue_map[k]}
             spans = _cue_spans(previous, [c for k, cues in cue_map.items() if k not in named
                                           for c in cues if c.lower() not in keep])
-            if cue_map is voice_cues and not named_meetings:
-                # "mødet med fagpersonerne" names the meeting, which a new voice does not replace
-                # ("og hvad stod der på programmet?": the organisers' programme of that meeting)
+            if cue_map is voice_cues and not named_meetings and named <= DOCUMENT_VOICES:
+                # "mødet med fagpersonerne" names the meeting, which a document of it does not
+                # replace ("og hvad stod der på programmet?": that meeting's programme); a group
+                # asked about ("og hvad sagde brugerne?") does
                 spans = [(a, b) for a, b in spans if not _MEETING_WITH_RE.search(previous[:a])]
             drop += spans
     topic = _without(previous, drop).strip(" ?.!,")
