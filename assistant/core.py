@@ -330,7 +330,7 @@ class Assistant:
                 self._index = self._retriever = None  # reopen on the next question
             return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable", "kind": "error"}
 
-        if search_text != text:
+        if search_text != text and not claim:  # a follow-up's search text (a claim's is no follow-up)
             base["rewritten"] = search_text
         if claim:
             return self._claim(base, retriever, hits, claim, manifest)

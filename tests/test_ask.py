@@ -211,6 +211,7 @@ def test_a_claim_the_material_contradicts_is_denied_with_the_passage_that_says_t
     result = assistant.ask("står det nogen steder, at konkurrenceudsættelse er en god vej?")
     assert result["kind"] == "claim_no" and result["refused"] and result["opposite"]
     assert result["answer"].startswith("Nej – materialet siger det modsatte:")
+    assert not result.get("rewritten")  # the page says «Opfølgning – søgte efter …» only for follow-ups
     assert result["citations"][0]["voice"] == "users" and "ikke en god vej" in result["citations"][0]["text"]
     said = assistant.ask("står det nogen steder, at konkurrenceudsættelse ikke er en god vej?")
     assert said["kind"] == "claim_yes" and said["citations"][0]["voice"] == "users"
