@@ -28,6 +28,7 @@ class AnswerType:
     near: int = 40  # characters around the counted thing within which `holds` must match
     counted_people: re.Pattern | None = None  # "hvor mange kom …": the counted thing is people
     people: str = ""  # the word that stands for them ("deltagere")
+    counted_min: int = 4  # shorter counted words are too short to find (an abbreviation may be 2)
 
 
 def _compile(patterns, flags=re.I) -> tuple[re.Pattern, ...]:
@@ -63,7 +64,8 @@ def answer_types() -> tuple[AnswerType, ...]:
                               then if then in ("refused", "unsure") else "unsure",
                               t.get("reason", ""), tuple(t.get("kinds", ())), case,
                               counted[0] if counted else None, int(t.get("near", 40)),
-                              people[0] if people else None, str(t.get("people", ""))))
+                              people[0] if people else None, str(t.get("people", "")),
+                              int(t.get("counted_min", 4))))
     return tuple(out)
 
 
@@ -97,7 +99,7 @@ def _counted(t: AnswerType, question: str) -> str:
     if t.counted_people and t.people and t.counted_people.search(low):
         return t.people
     m = t.counted.search(low) if t.counted else None
-    return m.group(1) if m and len(m.group(1)) >= 4 else ""
+    return m.group(1) if m and len(m.group(1)) >= t.counted_min else ""
 
 
 def counted_word(question: str) -> str:

@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -225,3 +225,11 @@ def test_a_name_asked_for_from_a_place_has_to_stand_beside_it_on_its_own_line():
     assert E.unmet(question, programme).id == "person"
     assert E.unmet(question, ["Oplæg v. konsulent Anne Hansen, Implement"]) is None
     assert E.unmet("hvad hed konsulenten fra implement", programme).id == "person"
+
+
+def test_an_abbreviation_is_written_out_only_where_a_passage_expands_it():
+    question = "hvad står forkortelsen BIU for?"
+    assert E.unmet(question, ["Opsummering\nAnbringelser af BIU\nOpsamling af viden (se bilag)"]).id == "abbreviation"
+    assert E.unmet(question, ["Anbringelser af BIU (børn i udsatte positioner)"]) is None
+    for other in ("hvad står der om BIU?", "hvad står der for bord 3?"):
+        assert "abbreviation" not in [t.id for t in E.expected(other)], other
