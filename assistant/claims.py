@@ -67,6 +67,12 @@ def states(claim: str, passage: str, coverage: float, dense: float, min_coverage
     return not opposes(claim, passage)
 
 
+def names_missing_thing(terms) -> bool:
+    """Whether a claim's terms (retriever.terms) name a number, name or rare term the corpus lacks
+    in every form ("100 procent", "ventelistegaranti"): such a claim is not recorded in other words."""
+    return any(t.status == "specific" and not t.alts for t in terms)
+
+
 def opposes(claim: str, passage: str) -> bool:
     """Whether the passage has the other polarity: a claim without "ikke" against "… er ikke en
     god vej" (in a statement-sized passage; a long one may hold a negation elsewhere), or an

@@ -12,7 +12,7 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import bare_claim_question, claim_of
+from .claims import bare_claim_question, claim_of, names_missing_thing
 from .claims import opposes as claim_opposes
 from .claims import states as claim_states
 from .config import Settings
@@ -231,7 +231,7 @@ class Assistant:
                     "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         # a claim naming a number, name or rare term the corpus lacks in every form ("100 procent",
         # "ventelistegaranti") is not recorded in other words: «Nej»
-        specific = any(t.status == "specific" and not t.alts for t in retriever.terms(claim))
+        specific = names_missing_thing(retriever.terms(claim))
         banded = not stating and not specific and s.claim_unsure_coverage < s.claim_min_coverage
         near = [h for h, cov, voiced in candidates if banded and voiced
                 and cov >= s.claim_unsure_coverage and h.dense >= s.claim_min_dense]

@@ -116,7 +116,7 @@ CLAIM_GRID = {
 def claim_signals(assistant, questions):
     """For each claim question of the tuning half: per candidate passage its coverage of the
     claim's terms, its dense similarity and whether it passes the polarity and voice checks."""
-    from assistant.claims import claim_of, states
+    from assistant.claims import claim_of, names_missing_thing, states
     retriever = assistant.ready()
     rows = []
     for q in questions:
@@ -129,8 +129,8 @@ def claim_signals(assistant, questions):
             # the polarity/antonym checks, with thresholds out of the way (a «Ja» needs them, the
             # unsure band only the voice)
             cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0), voiced))
-        specific = any(t.status == "specific" and not t.alts for t in retriever.terms(claim))
-        rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands, "specific": specific})
+        rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands,
+                     "specific": names_missing_thing(retriever.terms(claim))})
     return rows
 
 
