@@ -12,9 +12,10 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import bare_claim_question, claim_of, names_missing_thing
+from .claims import Evidence, bare_claim_question, claim_of, names_missing_thing
+from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
-from .claims import states as claim_states
+from .claims import verdict as claim_verdict
 from .config import Settings
 from .lexicon import WORD_RE, lemma
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
@@ -191,10 +192,10 @@ class Assistant:
         return any(analyse(text[a:b], cues, {}).voices and set(tokens(text[a:b])) & words
                    for a, b in split_sentences(text))
 
-    def claim_candidates(self, retriever, hits, claim, question: str = ""):
-        """(hit, coverage of the claim's terms, has the voice the claim names) for the best
-        passages. "står det, at brugerne ønskede …": the voice is checked on its own (the passage
-        is the users', or reports what they said); its words are not terms to repeat."""
+    def claim_candidates(self, retriever, hits, claim, question: str = "") -> list[tuple]:
+        """(hit, claims.Evidence) for the best passages. "står det, at brugerne ønskede …": the
+        voice is checked on its own (the passage is the users', or reports what they said); its
+        words are not terms to repeat."""
         voice_cues, _ = self.cues()
         # who said it: the voice before the claim ("sagde politikerne, at brugerne …"), else the
         # one in it ("står det, at brugerne ønskede …")
@@ -204,48 +205,34 @@ class Assistant:
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
         words = {a for t in terms for a in t.alts}
-        return [(h, retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
-                 not voices or self._voiced(h.record, voices, voice_cues, set() if said_by else words))
-                for h in hits[:self.settings.answer_k]]
+        out = []
+        for h in hits[:self.settings.answer_k]:
+            unit, unit_text = retriever.best_unit(claim, h.record)
+            out.append((h, Evidence(
+                coverage=retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
+                dense=h.dense, agrees=not claim_opposes(claim, h.record["text"]),
+                voiced=not voices or self._voiced(h.record, voices, voice_cues, set() if said_by else words),
+                unit=unit, unit_agrees=not claim_opposes(claim, unit_text))))
+        return out
 
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
-        """«Ja – …» with the passages that state the claim, or «Nej, …» with the closest ones."""
-        s = self.settings
+        """«Ja – …» with the passages that state the claim, «Nej – … det modsatte» with those that
+        say the opposite, an unsure answer with the closest ones, or «Nej, …» (claims.verdict)."""
         candidates = self.claim_candidates(retriever, hits, claim, base["question"])
-        stating = [h for h, cov, voiced in candidates
-                   if voiced and claim_states(claim, h.record["text"], cov, h.dense,
-                                              s.claim_min_coverage, s.claim_min_dense)]
-        # close in meaning, covering part of the claim's words (they may be phrased otherwise, a
-        # negation included: "var imod udbud" for «… er ikke vejen frem»): neither «Ja» nor «Nej» (a
-        # false "not recorded" is the worst answer), the closest passages for the user to judge
-        # a passage that covers the claim's words with the other polarity says the opposite: «Nej»,
-        # with that passage («Konkurrenceudsættelse er ikke en god vej!!!» for "… er en god vej")
-        opposite = [] if stating else [
-            h for h, cov, voiced in candidates
-            if voiced and cov >= s.claim_min_coverage and h.dense >= s.claim_min_dense
-            and claim_opposes(claim, h.record["text"])]
-        if opposite:
-            citations = self._cite(opposite, manifest, claim)
-            groups = A.groups(citations)
-            return {**base, "answer": A.render(groups, A.CLAIM_OPPOSITE), "kind": "claim_no", "refused": True,
-                    "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
-        # a claim naming a number, name or rare term the corpus lacks in every form ("100 procent",
-        # "ventelistegaranti") is not recorded in other words: «Nej»
-        specific = names_missing_thing(retriever.terms(claim))
-        banded = not stating and not specific and s.claim_unsure_coverage < s.claim_min_coverage
-        near = [h for h, cov, voiced in candidates if banded and voiced
-                and cov >= s.claim_unsure_coverage and h.dense >= s.claim_min_dense]
-        if near:
-            citations = self._cite(near, manifest, claim)
-            groups = A.groups(citations)
-            return {**base, "answer": A.render(groups, A.CLAIM_UNSURE), "kind": "unsure", "refused": False,
-                    "unsure": True, "citations": citations, "groups": groups, "claim": claim}
-        if not stating:
+        kind, chosen = claim_verdict([e for _, e in candidates], self.settings.knobs(),
+                                     names_missing_thing(retriever.terms(claim)), claim_negated(claim))
+        if kind == "no":
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,
                     "maybe_relevant": closest, "claim": claim}
-        citations = self._cite(stating, manifest, claim)
+        citations = self._cite([candidates[i][0] for i in chosen], manifest, claim)
         groups = A.groups(citations)
+        if kind == "opposite":  # «Konkurrenceudsættelse er ikke en god vej!!!» for "… er en god vej"
+            return {**base, "answer": A.render(groups, A.CLAIM_OPPOSITE), "kind": "claim_no", "refused": True,
+                    "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
+        if kind == "unsure":  # neither «Ja» nor «Nej»: a false "not recorded" is the worst answer
+            return {**base, "answer": A.render(groups, A.CLAIM_UNSURE), "kind": "unsure", "refused": False,
+                    "unsure": True, "citations": citations, "groups": groups, "claim": claim}
         return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                 "citations": citations, "groups": groups, "claim": claim}
 

@@ -16,6 +16,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from ingest.clean import match_key
 from ingest.lexical import _stopwords, times, tokens
+from ingest.units import statement_units
 
 from .expect import speakers
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
@@ -134,6 +135,14 @@ class HybridRetriever(BaseRetriever):
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
         self._vectors: dict[str, np.ndarray] | None = None  # stored passage vectors, loaded on first need
+        self._qvecs: dict[str, np.ndarray] = {}  # query vectors of recent texts
+        units = getattr(index, "units", None) or []
+        self._unit_row = {u: i for i, u in enumerate(units)}
+        self._unit_vectors = getattr(index, "unit_vectors", None)
+        if self._unit_vectors is not None:
+            norms = np.linalg.norm(self._unit_vectors, axis=1, keepdims=True)
+            self._unit_vectors = self._unit_vectors / np.where(norms == 0, 1.0, norms)
+        self._units_of: dict[str, list[int]] = {}
         # people the passages name (speakers in programmes, signatories), with their workplaces
         own = [r["text"] for r in index.records]
         self.speakers = speakers(own, proper_names(own, self._cue_words))
@@ -370,10 +379,36 @@ class HybridRetriever(BaseRetriever):
         # distance d as exp(-d)
         return {rid: math.exp(-(1.0 - float(self._vectors[rid] @ q))) for rid in ids if rid in self._vectors}
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query embedding of a text (the last few are kept: a claim is searched, then checked)."""
+        if text not in self._qvecs:
+            if len(self._qvecs) > 64:
+                self._qvecs.clear()
+            v = np.asarray(self.embedder.get_query_embedding(text), dtype=np.float32)
+            self._qvecs[text] = v / (np.linalg.norm(v) or 1.0)
+        return self._qvecs[text]
+
+    def best_unit(self, text: str, rec: dict) -> tuple[float, str]:
+        """The statement unit of a passage (ingest/units.py: a sentence or line) closest in meaning
+        to the text, with its cosine similarity; (0.0, "") when the index has no unit vectors."""
+        if self._unit_vectors is None:
+            return 0.0, ""
+        rid = rec.get("id", "")
+        if rid not in self._units_of:
+            self._units_of[rid] = [self._unit_row[u] for u in statement_units(rec.get("text", ""))
+                                   if u in self._unit_row]
+        rows = self._units_of[rid]
+        if not rows:
+            return 0.0, ""
+        sims = self._unit_vectors[rows] @ self.query_vector(text)
+        best = int(np.argmax(sims))
+        return float(sims[best]), self.index.units[rows[best]]
+
     def dense(self, text: str, allowed: set[str] | None, vec=None) -> list[tuple[str, float]]:
         vec = self.embedder.get_query_embedding(text) if vec is None else vec
         k = self.dense_k if allowed is None else len(self.index.records)
-        result = self.index.vector_store.query(VectorStoreQuery(query_embedding=vec, similarity_top_k=k))
+        result = self.index.vector_store.query(VectorStoreQuery(query_embedding=[float(x) for x in vec],
+                                                                similarity_top_k=k))
         pairs = zip(result.ids or [], result.similarities or [])
         if allowed is not None:
             pairs = [(rid, s) for rid, s in pairs if rid in allowed][:self.dense_k]
@@ -404,7 +439,7 @@ class HybridRetriever(BaseRetriever):
         variant = self.danish_variant(query.text)
         qtokens = self.query_tokens(variant) if variant else [] if is_english(query.text) else self.query_tokens(query.text)
         qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
-        vec = self.embedder.get_query_embedding(query.text)
+        vec = self.query_vector(query.text)
         dense = self.dense(query.text, allowed, vec)
         lexical = self.lexical(qtokens, allowed)
         rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]

@@ -29,6 +29,8 @@ class Index:
     vector_store: Any
     by_id: dict[str, dict] = field(default_factory=dict)
     collection: Any = None  # the Chroma collection behind vector_store (its stored vectors)
+    units: list[str] = field(default_factory=list)  # statement units (ingest/units.py) …
+    unit_vectors: Any = None  # … and their vectors, one row each
 
     def __post_init__(self):
         self.by_id = {r["id"]: r for r in self.records}
@@ -83,5 +85,22 @@ def load_index(folder: Path, settings) -> Index:
         collection = client.get_collection(meta["collection"])
     except Exception as exc:
         raise IndexUnavailable(f"index at {folder} cannot be opened: {exc}") from exc
+    units, unit_vectors = _units(folder)
     return Index(folder, meta, records, load_manifest(settings.corpus_dir), bm25,
-                 ChromaVectorStore(chroma_collection=collection), collection=collection)
+                 ChromaVectorStore(chroma_collection=collection), collection=collection,
+                 units=units, unit_vectors=unit_vectors)
+
+
+def _units(folder: Path) -> tuple[list[str], Any]:
+    """The statement units and their vectors; none from a damaged file (claims are then checked
+    by their words alone)."""
+    import numpy as np
+    try:
+        units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "units.npy")
+        if isinstance(units, list) and len(units) == len(vectors):
+            return units, vectors
+        log.warning("statement units of %s do not match their vectors: not used", folder)
+    except (OSError, ValueError) as exc:
+        log.warning("statement units of %s not readable: %s", folder, exc)
+    return [], None

@@ -110,13 +110,16 @@ CLAIM_GRID = {
     "claim_min_dense": [x / 1000 for x in range(800, 871, 10)],
     # 1.0: never unsure (every claim is «Ja» or «Nej»)
     "claim_unsure_coverage": [1.0] + [x / 100 for x in range(15, 56, 5)],
+    # 2.0: no «Ja» from one close sentence; 0.0: no «Nej» from the lack of one
+    "claim_unit_yes": [2.0] + [x / 100 for x in range(88, 95)],
+    "claim_unit_no": [0.0] + [x / 100 for x in range(84, 89)],
 }
 
 
 def claim_signals(assistant, questions):
-    """For each claim question of the tuning half: per candidate passage its coverage of the
-    claim's terms, its dense similarity and whether it passes the polarity and voice checks."""
-    from assistant.claims import claim_of, names_missing_thing, states
+    """For each claim question of the tuning half: the evidence of each candidate passage
+    (assistant.claims.Evidence: coverage, similarity, polarity, voice, closest sentence)."""
+    from assistant.claims import claim_of, names_missing_thing, negated
     retriever = assistant.ready()
     rows = []
     for q in questions:
@@ -124,32 +127,18 @@ def claim_signals(assistant, questions):
         if not claim:
             continue
         _, hits = assistant._search(retriever, q["question"], [], [], q.get("previous"), claim)
-        cands = []
-        for h, cov, voiced in assistant.claim_candidates(retriever, hits, claim, q["question"]):
-            # the polarity/antonym checks, with thresholds out of the way (a «Ja» needs them, the
-            # unsure band only the voice)
-            cands.append((cov, h.dense, voiced and states(claim, h.record["text"], cov, h.dense, 0.0, 0.0), voiced))
-        rows.append({"id": q["id"], "unanswerable": q["unanswerable"], "candidates": cands,
-                     "specific": names_missing_thing(retriever.terms(claim))})
+        rows.append({"id": q["id"], "unanswerable": q["unanswerable"],
+                     "candidates": [e for _, e in assistant.claim_candidates(retriever, hits, claim, q["question"])],
+                     "specific": names_missing_thing(retriever.terms(claim)), "negative": negated(claim)})
     return rows
 
 
-def claim_verdict(candidates, knobs, specific: bool = False) -> str:
-    """'yes', 'unsure' or 'no' for one claim from its candidates (coverage, dense, checks passed,
-    voiced), as assistant.core decides it; specific: the claim names a thing the corpus lacks in
-    every form (never in the unsure band)."""
-    candidates = [c if len(c) == 4 else (*c, c[2]) for c in candidates]
-    if any(ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
-           for cov, dense, ok, _ in candidates):
-        return "yes"
-    if any(voiced and not ok and cov >= knobs["claim_min_coverage"] and dense >= knobs["claim_min_dense"]
-           for cov, dense, ok, voiced in candidates):
-        return "no"  # a passage says the opposite
-    band = knobs.get("claim_unsure_coverage", 1.0)
-    if not specific and band < knobs["claim_min_coverage"] and any(
-            voiced and cov >= band and dense >= knobs["claim_min_dense"] for cov, dense, _, voiced in candidates):
-        return "unsure"
-    return "no"
+def claim_verdict(candidates, knobs, specific: bool = False, negative: bool = False) -> str:
+    """'yes', 'unsure' or 'no' for one claim, by the assistant's own rule (claims.verdict); a
+    passage saying the opposite is a «Nej»."""
+    from assistant.claims import verdict
+    kind, _ = verdict(candidates, knobs, specific, negative)
+    return "no" if kind == "opposite" else kind
 
 
 def claim_cost(rows, knobs) -> tuple[float, dict]:
@@ -159,7 +148,7 @@ def claim_cost(rows, knobs) -> tuple[float, dict]:
     neither confirms nor denies, and shows the closest passages for the user to judge."""
     counts = {"false_no": 0, "false_yes": 0, "unsure_recorded": 0, "unsure_unrecorded": 0}
     for r in rows:
-        verdict = claim_verdict(r["candidates"], knobs, r.get("specific", False))
+        verdict = claim_verdict(r["candidates"], knobs, r.get("specific", False), r.get("negative", False))
         if verdict == "unsure":
             counts["unsure_unrecorded" if r["unanswerable"] else "unsure_recorded"] += 1
         elif r["unanswerable"] and verdict == "yes":

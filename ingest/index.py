@@ -23,7 +23,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 COMPLETE_MARK = "meta.json"
 # the ingest code that decides what a passage is: an index built by other code is rebuilt
-_PIPELINE_MODULES = ("clean", "sentences", "sections", "passages", "dedup", "pipeline", "manifest", "index", "lexical")
+_PIPELINE_MODULES = ("clean", "sentences", "sections", "passages", "dedup", "pipeline", "manifest", "index", "lexical", "units")
 
 
 def _pipeline_version() -> str:
@@ -119,7 +119,10 @@ def build_index(settings, progress: Progress | None = None,
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    import numpy as np
+
     from .embed import embed_cached, make_embedder
+    from .units import statement_units
 
     say = progress or (lambda stage, done, total: None)
     started = time.time()
@@ -174,6 +177,14 @@ def build_index(settings, progress: Progress | None = None,
 
     bm25 = build_bm25(docs)
     bm25.save(str(folder / "bm25"))
+
+    # the sentences and lines of every passage, embedded on their own: what a claim is checked
+    # against ("står det nogen steder, at …")
+    units = sorted({u for rec in records for u in statement_units(rec["text"])})
+    unit_vectors = embed_cached(embedder, units, settings.vector_cache)
+    (folder / "units.json").write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
+    np.save(folder / "units.npy", unit_vectors.astype(np.float32))
+    say("udsagn", len(units), len(units))
 
     meta = {
         "build_id": build_id, "collection": collection_name, "chroma_url": settings.chroma_url,

@@ -220,15 +220,37 @@ def test_a_claim_the_material_contradicts_is_denied_with_the_passage_that_says_t
 def test_a_claim_in_other_words_or_with_a_negation_of_its_own_is_no_false_no(assistant):
     # recorded, phrased otherwise: «Mulighed for faglig sparring» (Bord 6, Gennemsigtige fælles
     # tilbud); the users' «Konkurrenceudsættelse af opgaverne er ikke vejen frem» for "imod udbud".
-    # Neither «Ja» nor «Nej»: the closest passages, the statement among them
+    # Never «Nej»: «Ja» or the closest passages, the statement among them
     for question, words in (
             ("er det noteret at fælles tilbud med åbenhed giver personalet mulighed for at sparre med hinanden fagligt?",
              "Gennemsigtige fælles tilbud"),
             ("står det nogen steder at brugerne var imod at sende opgaverne i udbud", "ikke vejen frem")):
         result = assistant.ask(question)
-        assert result["kind"] == "unsure" and result["unsure"] and not result["refused"], question
-        assert result["answer"].startswith("Jeg fandt ikke præcis det udsagn"), question
+        assert result["kind"] in ("claim_yes", "unsure") and not result["refused"], question
+        assert result["answer"].startswith(("Ja –", "Jeg fandt ikke præcis det udsagn")), question
         assert any(words in c["text"] for c in result["citations"]), question
+
+
+def test_a_claim_in_other_words_is_confirmed_by_the_sentence_that_says_it(assistant):
+    # «Det bør være et fokusområde at kigge på samarbejdet eller overgangene for de psykisk syge …»
+    # (the users, 18 January 2017) says it without "hospital" or "kommune"
+    result = assistant.ask("er det skrevet ned at psykisk syge skal have bedre overgange fra hospital til kommune")
+    assert result["kind"] == "claim_yes" and result["answer"].startswith("Ja –")
+    assert any(c["voice"] == "users" and "psykisk syge" in c["text"] for c in result["citations"])
+
+
+def test_a_close_sentence_next_to_a_negation_confirms_nothing(assistant):
+    # «Konkurrenceudsættelse af opgaverne er ikke vejen frem. Dette blev sagt med reference til …
+    # udbud af en række botilbudspladser …»: the second sentence is close to the claim, the
+    # passage says the opposite. Not a «Ja»
+    result = assistant.ask("står det nogen steder at brugerne syntes at udbud af botilbud er en god ide")
+    assert result["kind"] != "claim_yes" and not result["answer"].startswith("Ja")
+
+
+def test_an_unrecorded_claim_near_no_sentence_is_denied(assistant):
+    # nothing about transport to day services: «Nej», not "unsure"
+    result = assistant.ask("blev det nævnt at transporten til dagtilbuddene er for dårlig")
+    assert result["kind"] == "claim_no" and result["answer"].startswith("Nej, det fremgår ikke af materialet.")
 
 
 def test_a_pronoun_follow_up_keeps_the_topic_and_the_voice(assistant):
@@ -397,7 +419,8 @@ def test_a_claim_about_what_the_users_said_needs_the_users(assistant):
     # the organisers' "Mulighed 5: Øget brug af konkurrenceudsættelse" is no users' wish; the users
     # said the opposite
     result = assistant.ask("står det nogen steder at brugerne ønskede mere konkurrenceudsættelse?")
-    assert result["kind"] == "claim_no" and result["refused"]
+    assert result["kind"] in ("claim_no", "unsure") and not result["answer"].startswith("Ja")
+    assert not any(c["voice"] == "organisers" for c in result["citations"])
 
 
 def test_a_word_of_everyday_danish_the_documents_phrase_otherwise_is_no_refusal(assistant):

@@ -128,6 +128,25 @@ def test_warm_reingest_embeds_nothing(settings_factory, built_index):
     assert embedded and max(embedded) == 0
 
 
+def test_every_sentence_of_a_passage_is_embedded_for_checking_claims(settings, built_index, records):
+    from assistant.store import load_index
+    from ingest.units import statement_units
+    index = load_index(built_index, settings)
+    assert index.unit_vectors is not None and len(index.units) == len(index.unit_vectors) > len(records)
+    assert {u for r in records for u in statement_units(r["text"])} == set(index.units)
+
+
+def test_an_index_without_sentence_vectors_still_checks_claims(settings_factory, tmp_path, built_index):
+    # a damaged or older index: claims are decided by their words, nothing fails
+    from assistant import Assistant
+    copy = tmp_path / "data"
+    shutil.copytree(built_index.parent, copy, symlinks=True)
+    (copy / "index" / "units.npy").unlink()
+    result = Assistant(settings_factory(data_dir=copy), build_if_missing=False).ask(
+        "står det nogen steder, at konkurrenceudsættelse ikke er vejen frem?")
+    assert result["kind"] == "claim_yes"
+
+
 def test_wrong_marker_fails_clearly_and_keeps_the_old_index(settings_factory, tmp_path, built_index):
     from assistant import Assistant
     from ingest.index import build_index

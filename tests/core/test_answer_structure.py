@@ -145,11 +145,16 @@ def test_meeting_filter_matches_where_said_recorded_or_also_recorded(retriever):
     assert {h.record["id"] for h in hits} == {"a", "b"}
 
 
+def _ev(cov, dense, agrees=True, voiced=True, unit=0.0, unit_agrees=True):
+    from assistant.claims import Evidence
+    return Evidence(cov, dense, agrees, voiced, unit, unit_agrees)
+
+
 def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_band():
     from eval.calibrate import claim_cost, search_claims
     knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.3}
-    recorded_in_other_words = {"unanswerable": False, "candidates": [(0.35, 0.88, True)]}
-    unrecorded_close = {"unanswerable": True, "candidates": [(0.4, 0.88, True)]}
+    recorded_in_other_words = {"unanswerable": False, "candidates": [_ev(0.35, 0.88)]}
+    unrecorded_close = {"unanswerable": True, "candidates": [_ev(0.4, 0.88)]}
     cost, counts = claim_cost([recorded_in_other_words, unrecorded_close], knobs)
     assert counts == {"false_no": 0, "false_yes": 0, "unsure_recorded": 1, "unsure_unrecorded": 1} and cost == 1
     cost, counts = claim_cost([recorded_in_other_words], {**knobs, "claim_unsure_coverage": 1.0})
@@ -158,6 +163,30 @@ def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_b
     best, _ = search_claims([recorded_in_other_words] * 3 + [unrecorded_close])
     assert best["claim_unsure_coverage"] <= 0.35 < best["claim_min_coverage"]
     # a passage covering the claim's words with the other polarity is a «Nej», not the band
-    opposite = {"unanswerable": True, "candidates": [(0.9, 0.88, False, True)]}
+    opposite = {"unanswerable": True, "candidates": [_ev(0.9, 0.88, agrees=False)]}
     cost, counts = claim_cost([opposite], knobs)
     assert cost == 0 and counts["unsure_unrecorded"] == 0
+
+
+def test_claim_in_other_words_is_decided_by_its_closest_sentence():
+    from assistant.claims import verdict
+    knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
+             "claim_unit_yes": 0.9, "claim_unit_no": 0.86}
+    # few shared words, but one line says it in other words: «Ja», citing that passage
+    assert verdict([_ev(0.2, 0.86, unit=0.84), _ev(0.3, 0.87, unit=0.92)], knobs) == ("yes", [1])
+    # the close line, or its passage, says the opposite: «Nej – … det modsatte» with it
+    assert verdict([_ev(0.3, 0.87, unit=0.92, unit_agrees=False)], knobs) == ("opposite", [0])
+    assert verdict([_ev(0.3, 0.87, agrees=False, unit=0.92)], knobs) == ("opposite", [0])
+    # a negated claim against a plain line may be a hedge said otherwise: unsure, not «Nej»
+    assert verdict([_ev(0.3, 0.87, agrees=False, unit=0.92)], knobs, negative=True) == ("unsure", [0])
+    # the close line is another group's: not theirs to confirm
+    assert verdict([_ev(0.3, 0.87, voiced=False, unit=0.95)], knobs)[0] == "no"
+    # words in common but no sentence anywhere near the claim: «Nej» rather than unsure
+    assert verdict([_ev(0.4, 0.87, unit=0.85)], knobs) == ("no", [])
+    # in between: unsure, with the passages for the user to judge
+    assert verdict([_ev(0.4, 0.87, unit=0.88)], knobs) == ("unsure", [0])
+    # a named thing the corpus lacks ("80 procent") is a «Nej» however close the sentence
+    assert verdict([_ev(0.4, 0.87, unit=0.95)], knobs, specific=True) == ("no", [])
+    # without unit vectors (an old index) the word rule decides as before
+    assert verdict([_ev(0.7, 0.87)], knobs) == ("yes", [0])
+    assert verdict([_ev(0.4, 0.87)], knobs) == ("unsure", [0])

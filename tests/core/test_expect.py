@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation", "adoption"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -116,7 +116,7 @@ def test_who_said_and_who_took_part_ask_for_no_name(question):
 
 
 def test_a_date_question_needs_a_day_and_month_not_a_year_or_a_clock_time():
-    question = "hvilken dato blev rammeaftalen vedtaget?"
+    question = "hvilken dato blev mødet holdt?"
     assert E.unmet(question, ["Rammeaftale 2018 kl. 09.30"]).id == "date"
     assert E.unmet(question, ["Fredag d. 7. april fra kl. 09.30"]) is None
 
@@ -233,3 +233,17 @@ def test_an_abbreviation_is_written_out_only_where_a_passage_expands_it():
     assert E.unmet(question, ["Anbringelser af BIU (børn i udsatte positioner)"]) is None
     for other in ("hvad står der om BIU?", "hvad står der for bord 3?"):
         assert "abbreviation" not in [t.id for t in E.expected(other)], other
+
+
+@pytest.mark.parametrize("question", ["hvornår blev rammeaftale 2018 så endelig vedtaget i kkr",
+                                      "blev aftalen godkendt til sidst?", "was the agreement adopted in the end"])
+def test_the_adoption_of_the_agreement_needs_a_passage_that_records_it(question):
+    process = ["Der har været afholdt Kick-Off møde for politikere i november 2016.",
+               "Rammeaftalen er opbygget med en udviklingsaftale og en styringsaftale."]
+    gap = E.unmet(question, process)
+    assert gap is not None and gap.id == "adoption" and "vedtaget" in gap.reason
+    assert E.unmet(question, ["Rammeaftalen blev vedtaget i KKR den 12. juni 2017."]) is None
+
+
+def test_what_a_meeting_decided_asks_for_no_adoption():
+    assert E.unmet("hvad vedtog politikerne på temamødet?", ["Bord 1: Prioriteret fokuspunkt"]) is None

@@ -60,6 +60,13 @@ def test_capitalised_words_skip_the_first_word():
     ("står der i temaoplægget at de anbefaler mulighed 5?", "de anbefaler mulighed 5"),
     ("sagde politikerne på kick-off at man skulle flytte penge?", "man skulle flytte penge"),
     ("blev det skrevet ned på mødet i solrød, at brugerne vil inddrages?", "brugerne vil inddrages"),
+    # any group in the definite plural, more verbs of saying, "komme ind på"
+    ("mente fagfolkene at socialpsykiatrien ikke hører til", "socialpsykiatrien ikke hører til"),
+    ("sagde handicaprådene at borgerne skal inddrages", "borgerne skal inddrages"),
+    ("syntes brugerne at scenarierne var svære", "scenarierne var svære"),
+    ("sagde brugerne noget om at psykisk syge bliver tabt", "psykisk syge bliver tabt"),
+    ("kom nogen ind på ensomhed blandt beboerne", "ensomhed blandt beboerne"),
+    ("kom politikerne ind på at bruge skærmmøder", "bruge skærmmøder"),
 ])
 def test_claim_questions_are_recognised(question, claim):
     assert claim_of(question) == claim
@@ -67,7 +74,9 @@ def test_claim_questions_are_recognised(question, claim):
 
 @pytest.mark.parametrize("question", ["hvad sagde brugerne om overgange?",
                                       "hvad sagde de på mødet i marts om at samarbejde?",
-                                      "hvem var med til mødet i solrød", "hvad står der om overgange?"])
+                                      "hvem var med til mødet i solrød", "hvad står der om overgange?",
+                                      "hvad mente fagfolkene om styring", "sagde politikerne noget om de private firmaer",
+                                      "hvorfor mente fagpersonerne at det var svært"])
 def test_other_questions_are_no_claims(question):
     assert claim_of(question) is None
 
@@ -144,3 +153,11 @@ def test_a_year_narrows_the_meetings_a_place_names():
     assert by_year("hvad kom der ud af mødet i ringsted 2022", both, years) == ["dialogmoede_2022"]
     assert by_year("hvad skete der i ringsted", both, years) == both
     assert by_year("mødet i ringsted 2019", both, years) == both  # no meeting of that year: unchanged
+
+
+def test_statement_units_are_the_sentences_and_lines_of_a_passage():
+    from ingest.units import statement_units
+    text = "Bord 6: Prioriteret fokuspunkt\n• Gennemsigtige fælles tilbud\nMulighed for faglig sparring. Det er godt."
+    assert statement_units(text) == ["Bord 6: Prioriteret fokuspunkt", "Gennemsigtige fælles tilbud",
+                                     "Mulighed for faglig sparring.", "Det er godt."]
+    assert statement_units("Fokus\nJa tak") == []  # a heading or cell of one or two words states nothing
