@@ -26,7 +26,7 @@ from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_en
 log = logging.getLogger("rammeaftale")
 
 DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "coverage_boost": 2.0,
-                 "max_fuzzy_words": 12, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5,
+                 "max_fuzzy_words": 12, "unit_weight": 0.0, "lexical_weight": 1.0, "variant_weight": 1.0, "common_zipf": 3.5,
                  "compound_zipf": 3.5,
                  "fact_boost": 1.0}
 # a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
@@ -143,6 +143,13 @@ class HybridRetriever(BaseRetriever):
             norms = np.linalg.norm(self._unit_vectors, axis=1, keepdims=True)
             self._unit_vectors = self._unit_vectors / np.where(norms == 0, 1.0, norms)
         self._units_of: dict[str, list[int]] = {}
+        # passage row -> its unit rows, for ranking passages by their closest sentence
+        self._unit_rows = [[self._unit_row[u] for u in statement_units(r["text"]) if u in self._unit_row]
+                           for r in index.records] if self._unit_vectors is not None else []
+        # the same flat, for one vectorised max per passage: unit rows of the passages that have units
+        self._unit_owners = [i for i, rows in enumerate(self._unit_rows) if rows]
+        self._unit_flat = np.array([u for i in self._unit_owners for u in self._unit_rows[i]], dtype=np.int64)
+        self._unit_starts = np.cumsum([0] + [len(self._unit_rows[i]) for i in self._unit_owners])[:-1]
         # people the passages name (speakers in programmes, signatories), with their workplaces
         own = [r["text"] for r in index.records]
         self.speakers = speakers(own, proper_names(own, self._cue_words))
@@ -404,6 +411,22 @@ class HybridRetriever(BaseRetriever):
         best = int(np.argmax(sims))
         return float(sims[best]), self.index.units[rows[best]]
 
+    def by_unit(self, vec, allowed: set[str] | None) -> list[tuple[str, float]]:
+        """Passages ranked by their closest sentence or line to the question (a detail on one
+        line of a long slide is found by that line)."""
+        if not self._unit_rows or not self.knobs.get("unit_weight", 0):
+            return []
+        best = np.maximum.reduceat((self._unit_vectors @ vec)[self._unit_flat], self._unit_starts)
+        records = self.index.records
+        out = []
+        for j in np.argsort(-best):
+            rid = records[self._unit_owners[j]]["id"]
+            if allowed is None or rid in allowed:
+                out.append((rid, float(best[j])))
+                if len(out) >= self.dense_k:
+                    break
+        return out
+
     def dense(self, text: str, allowed: set[str] | None, vec=None) -> list[tuple[str, float]]:
         vec = self.embedder.get_query_embedding(text) if vec is None else vec
         k = self.dense_k if allowed is None else len(self.index.records)
@@ -442,7 +465,7 @@ class HybridRetriever(BaseRetriever):
         vec = self.query_vector(query.text)
         dense = self.dense(query.text, allowed, vec)
         lexical = self.lexical(qtokens, allowed)
-        rankings = [(dense, 1.0), (lexical, k["lexical_weight"])]
+        rankings = [(dense, 1.0), (lexical, k["lexical_weight"]), (self.by_unit(vec, allowed), k.get("unit_weight", 0))]
         if variant:  # an English question also searched as its Danish words
             variant_dense = self.dense(variant, allowed)
             rankings.append((variant_dense, k["variant_weight"]))

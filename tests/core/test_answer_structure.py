@@ -190,3 +190,30 @@ def test_claim_in_other_words_is_decided_by_its_closest_sentence():
     # without unit vectors (an old index) the word rule decides as before
     assert verdict([_ev(0.7, 0.87)], knobs) == ("yes", [0])
     assert verdict([_ev(0.4, 0.87)], knobs) == ("unsure", [0])
+
+
+def test_a_passage_is_also_ranked_by_its_closest_line():
+    # three passages the dense and lexical rankings cannot tell apart; one line of "c" is what
+    # the question means: with the unit ranking on, "c" comes first, and its closest line is found
+    import numpy as np
+    from ingest.lexical import build_bm25
+    from ingest.units import statement_units
+    from assistant.query import Query
+    from assistant.retrieve import HybridRetriever
+    records = [rec(id="a", text="Mål for året\nFælles tilbud i regionen"),
+               rec(id="b", text="Mål og opfølgning på møderne"),
+               rec(id="c", text="Mål for alle\nEn fast koordinerende sagsbehandler for borgeren")]
+    units = sorted({u for r in records for u in statement_units(r["text"])})
+    target = "En fast koordinerende sagsbehandler for borgeren"
+    vectors = np.array([[1.0, 0.0] if u == target else [0.0, 1.0] for u in units], dtype=np.float32)
+
+    class Embedder:
+        def get_query_embedding(self, text):
+            return [1.0, 0.0]
+    index = SimpleNamespace(records=records, by_id={r["id"]: r for r in records}, units=units, unit_vectors=vectors,
+                            bm25=build_bm25([r["text"] for r in records]), vector_store=_Store(records))
+    on = HybridRetriever(index, Embedder(), knobs={"unit_weight": 3.0, "coverage_boost": 0.0})
+    assert on.search(Query(text="mål"))[0].record["id"] == "c"
+    assert on.best_unit("hvem koordinerer", records[2]) == (1.0, target)
+    off = HybridRetriever(index, Embedder(), knobs={"unit_weight": 0.0, "coverage_boost": 0.0})
+    assert off.search(Query(text="mål"))[0].record["id"] != "c"
