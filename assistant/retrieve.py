@@ -142,8 +142,7 @@ class HybridRetriever(BaseRetriever):
         if self._unit_vectors is not None:
             norms = np.linalg.norm(self._unit_vectors, axis=1, keepdims=True)
             self._unit_vectors = self._unit_vectors / np.where(norms == 0, 1.0, norms)
-        self._units_of: dict[str, list[int]] = {}
-        # passage row -> its unit rows, for ranking passages by their closest sentence
+        # passage row -> its unit rows: a passage's closest sentence, and the ranking by it
         self._unit_rows = [[self._unit_row[u] for u in statement_units(r["text"]) if u in self._unit_row]
                            for r in index.records] if self._unit_vectors is not None else []
         # the same flat, for one vectorised max per passage: unit rows of the passages that have units
@@ -400,11 +399,9 @@ class HybridRetriever(BaseRetriever):
         to the text, with its cosine similarity; (0.0, "") when the index has no unit vectors."""
         if self._unit_vectors is None:
             return 0.0, ""
-        rid = rec.get("id", "")
-        if rid not in self._units_of:
-            self._units_of[rid] = [self._unit_row[u] for u in statement_units(rec.get("text", ""))
-                                   if u in self._unit_row]
-        rows = self._units_of[rid]
+        row = self._row.get(rec.get("id", ""))
+        rows = self._unit_rows[row] if row is not None else [
+            self._unit_row[u] for u in statement_units(rec.get("text", "")) if u in self._unit_row]
         if not rows:
             return 0.0, ""
         sims = self._unit_vectors[rows] @ self.query_vector(text)

@@ -159,7 +159,11 @@ def build_index(settings, progress: Progress | None = None,
         done += n
         say("indlejring", done, total)
 
-    vectors = embed_cached(embedder, docs, settings.vector_cache, progress=tick)
+    # the sentences and lines of every passage are embedded on their own too (one pass over the
+    # vector cache): what a claim is checked against ("står det nogen steder, at …")
+    units = sorted({u for rec in records for u in statement_units(rec["text"])})
+    embedded = embed_cached(embedder, docs + units, settings.vector_cache, progress=tick)
+    vectors, unit_vectors = embedded[:len(docs)], embedded[len(docs):]
 
     collection_name = f"rammeaftale_{build_id}"
     client = chroma_client(settings.chroma_url, folder)
@@ -178,10 +182,6 @@ def build_index(settings, progress: Progress | None = None,
     bm25 = build_bm25(docs)
     bm25.save(str(folder / "bm25"))
 
-    # the sentences and lines of every passage, embedded on their own: what a claim is checked
-    # against ("står det nogen steder, at …")
-    units = sorted({u for rec in records for u in statement_units(rec["text"])})
-    unit_vectors = embed_cached(embedder, units, settings.vector_cache)
     (folder / "units.json").write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
     np.save(folder / "units.npy", unit_vectors.astype(np.float32))
     say("udsagn", len(units), len(units))
