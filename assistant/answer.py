@@ -13,6 +13,7 @@ UNSURE = "Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:
 CLAIM_YES = "Ja –"
 CLAIM_NO = "Nej, det fremgår ikke af materialet."
 CLAIM_OPPOSITE = "Nej – materialet siger det modsatte:"
+CLAIM_OTHER = "Nej – materialet nævner et andet tal eller en anden dato:"
 CLAIM_UNSURE = "Jeg fandt ikke præcis det udsagn i materialet, men heller ikke sikkert, at det mangler. Disse steder ligner mest:"
 MORE = "Mere fra materialet:"
 QUOTE_CHARS = 300

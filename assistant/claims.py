@@ -57,8 +57,12 @@ def bare_claim_question(question: str) -> bool:
     return False
 
 
+# "ikke blot …", "ikke mindst …", "not only …": they add, they do not negate
+NOT_NEGATING = re.compile(r"\b(?:ikke (?:blot|kun|bare|alene|mindst)|not (?:only|just|least))\b")
+
+
 def negated(text: str) -> bool:
-    return any(w in NEGATIONS for w in re.findall(r"[a-zæøå]+", text.lower()))
+    return any(w in NEGATIONS for w in re.findall(r"[a-zæøå]+", NOT_NEGATING.sub(" ", text.lower())))
 
 
 def states(claim: str, passage: str, coverage: float, dense: float, min_coverage: float, min_dense: float) -> bool:
@@ -79,14 +83,33 @@ class Evidence:
     voiced: bool  # the passage is the named voice's, or reports what that voice said
     unit: float = 0.0  # cosine similarity of the claim and the passage's closest sentence or line
     unit_agrees: bool = True  # that sentence or line does not oppose the claim
+    facts: bool = True  # the claim's dates and numbers stand in the passage (facts_check)
+    conflicts: bool = False  # the passage gives another date or number for the same thing
+    extra: bool = False  # found only by searching the named voice's own passages
 
 
 def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
             negative: bool = False) -> tuple[str, list[int]]:
+    """_verdict on the best passages; the named voice's own closest passages (Evidence.extra)
+    only keep a «Nej» from standing where they would confirm the claim or leave it open: then the
+    answer is unsure with them. (More candidates make a «Ja» likelier for any claim; the thresholds are set
+    for the best passages.)"""
+    main = [i for i, e in enumerate(evidence) if not e.extra]
+    kind, chosen = _verdict([evidence[i] for i in main], knobs, specific, negative)
+    chosen = [main[i] for i in chosen]
+    if kind != "no" or len(main) == len(evidence):
+        return kind, chosen
+    kind, chosen = _verdict(evidence, knobs, specific, negative)
+    return ("unsure", chosen) if kind in ("yes", "unsure") else ("no", [])
+
+
+def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
+             negative: bool = False) -> tuple[str, list[int]]:
     """The answer to a claim question and the candidates to cite: ("yes", stating), ("opposite",
     passages saying the opposite), ("unsure", the closest), or ("no", []). One rule for the
     assistant and its calibration (eval/calibrate.py):
-    1. «Ja»: a voiced passage covers the claim's terms and is close in meaning, same polarity;
+    1. «Ja»: a voiced passage covers the claim's terms and is close in meaning, same polarity, and
+       has a sentence or line at least near the claim (claim_unit_no);
     2. «Nej – … det modsatte»: such a passage has the other polarity;
     3. «Nej»: the claim names a number, name or rare term the corpus lacks in every form;
     4. «Ja»: a voiced passage has a sentence or line this close in meaning (the claim in other
@@ -94,33 +117,72 @@ def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
        passage has the other polarity («… er ikke vejen frem. Dette blev sagt med reference til
        … udbud …» confirms no "udbud er en god ide": that is «Nej – … det modsatte»);
     5. «Nej»: no voiced passage has a sentence or line even this close;
-    6. unsure: a voiced passage close in meaning covers part of the claim's terms;
+    6. unsure: a voiced passage close in meaning covers part of the claim's terms, or one with a
+       line near the claim covers them all;
     7. «Nej» otherwise.
+    Dates and numbers (Evidence.facts, .conflicts): a passage confirms a claim only when it gives
+    the claim's own; one that would confirm it (1), or holds the line closest to it (4), but gives
+    another for the same thing ("holdt 25 oktober" against «25. november») makes it ("other",
+    those passages): «Nej – … et andet tal eller en anden dato». One that gives none is no
+    «Ja» and no «Nej»: unsure.
     negative: the claim itself is negated ("… ikke virker")."""
     min_cov, min_dense = knobs["claim_min_coverage"], knobs["claim_min_dense"]
-    close = [i for i, e in enumerate(evidence) if e.voiced and e.coverage >= min_cov and e.dense >= min_dense]
-    yes = [i for i in close if evidence[i].agrees]
+    # a passage that holds the claim's words but has no sentence or line near it in meaning (a
+    # list whose items share a word each with the claim) does not state it
+    floor = knobs.get("claim_unit_no", 0.0)
+    covered = [i for i, e in enumerate(evidence) if e.voiced and e.coverage >= min_cov and e.dense >= min_dense]
+    close = [i for i in covered if evidence[i].unit == 0 or evidence[i].unit >= floor]
+    yes = [i for i in close if evidence[i].agrees and evidence[i].facts]
     if yes:
         return "yes", yes
-    if close:
-        return "opposite", close
+    # another date or number than the claim's, unless a line says it with the claim's own
+    off = [i for i in close if evidence[i].conflicts]
+    opposed = [i for i in close if not evidence[i].agrees]
+    if opposed and not off:
+        return "opposite", opposed
     if specific:
         return "no", []
     said = [i for i, e in enumerate(evidence) if e.voiced and e.unit >= knobs.get("claim_unit_yes", 2.0)]
-    unit_yes = [i for i in said if evidence[i].agrees and evidence[i].unit_agrees]
+    unit_yes = [i for i in said if evidence[i].agrees and evidence[i].unit_agrees and evidence[i].facts]
     if unit_yes:
         return "yes", unit_yes
-    if said and not negative:  # that close, negated: the voice said the opposite. A negated
+    if off:
+        return "other", off
+    said.sort(key=lambda i: -evidence[i].unit)
+    if said and evidence[said[0]].conflicts:  # the line closest to the claim gives another number
+        return "other", said[:1]
+    opposed = [i for i in said if not (evidence[i].agrees and evidence[i].unit_agrees)]
+    if opposed and not negative:  # that close, negated: the voice said the opposite. A negated
         # claim against a plain line is often a hedge said otherwise ("passer ikke til alle" for
         # «kan … anvendes på nogle målgrupper»): the unsure band decides
-        return "opposite", said
+        return "opposite", opposed
     measured = any(e.unit > 0 for e in evidence)  # an index without unit vectors: words alone
-    if measured and not any(e.voiced and e.unit >= knobs.get("claim_unit_no", 0.0) for e in evidence):
-        return "no", []
+    if measured and not covered and not any(e.voiced and e.unit >= floor for e in evidence):
+        return "no", []  # (a passage with all the claim's words is no reason for «Nej»: unsure)
     band = knobs.get("claim_unsure_coverage", 1.0)
     near = [i for i, e in enumerate(evidence) if band < min_cov and e.voiced
-            and e.coverage >= band and e.dense >= min_dense]
+            and e.coverage >= band and (e.dense >= min_dense or (e.unit >= floor and e.coverage >= min_cov))]
+    near += [i for i in said if i not in near]  # a line that close, without the claim's number
     return ("unsure", near) if near else ("no", [])
+
+
+def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:
+    """(stated, conflicts) for the claim's days, months, years and counts against a passage and
+    its meetings' dates (dates: their date labels). stated: each stands there ("50 deltagere" is
+    not «ca. 26 deltagere»; a claim without any is stated). conflicts: the passage gives another
+    one for the same thing («25. november 2016» for "holdt 25 oktober 2016"), as opposed to not
+    giving one at all (the verifier's date and count rules, assistant/verify.py)."""
+    from .verify import Source, count_agreement, counts_ok, date_conflict, dates_ok
+    src = Source.of({"n": 0, "text": passage, "date_label": dates}, limit=len(passage))
+    # a year the passage writes in any form counts («Rammeaftale 2018» is a name to the verifier);
+    # a short date ("7/4") is not checked
+    held = set(re.findall(r"\b(?:19|20)\d\d\b", f"{passage} {dates}"))
+    claim = re.sub(r"\b(?:19|20)\d\d\b", lambda m: " " if m.group(0) in held else m.group(0), claim)
+    claim = re.sub(r"\b\d{1,2}/\d{1,2}(?:[-/]\d{2,4})?\b", " ", claim)
+    counts = count_agreement(claim, src)
+    if dates_ok(claim, src) and counts_ok(claim, src) and counts in ("none", "stated"):
+        return True, False
+    return False, date_conflict(claim, src) or counts == "other"
 
 
 def names_missing_thing(terms) -> bool:

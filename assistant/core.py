@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import os
 import threading
 import time
@@ -12,17 +13,20 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import Evidence, bare_claim_question, claim_of, names_missing_thing
+from .claims import Evidence, bare_claim_question, claim_of, facts_check, names_missing_thing
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
 from .config import Settings
 from .lexicon import WORD_RE, lemma
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
-from .retrieve import places
+from .retrieve import meetings_of, places
 from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
+
+CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the best ones
+CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
 
 MSG_EMPTY = "Skriv et spørgsmål om processen bag Rammeaftale 2018, fx «Hvad sagde brugerne om overgange?»."
 MSG_NO_WORDS = "Spørgsmålet indeholder ingen ord, jeg kan søge efter. Prøv at skrive det med ord."
@@ -192,6 +196,11 @@ class Assistant:
         return any(analyse(text[a:b], cues, {}).voices and set(tokens(text[a:b])) & words
                    for a, b in split_sentences(text))
 
+    def _dates_of(self, rec: dict) -> str:
+        """The dates of the meetings a passage belongs to, as words ("25. november 2016 2016-11-25")."""
+        meetings = self.manifest.meetings
+        return " ".join(f"{meetings[m].date_label} {meetings[m].date}" for m in sorted(meetings_of(rec)) if m in meetings)
+
     def claim_candidates(self, retriever, hits, claim, question: str = "") -> list[tuple]:
         """(hit, claims.Evidence) for the best passages. "står det, at brugerne ønskede …": the
         voice is checked on its own (the passage is the users', or reports what they said); its
@@ -205,14 +214,28 @@ class Assistant:
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
         words = {a for t in terms for a in t.alts}
+        pool = list(hits[:self.settings.answer_k])
+        extra = []
+        if voices:  # the named voice's own closest passages too: what it said is where to look
+            seen = {h.record["id"] for h in pool}
+            own = retriever.search(Query(text=claim, voices=voices), voices=voices)
+            extra = [h for h in own if h.record["id"] not in seen][:CLAIM_VOICE_EXTRA]
+        if re.search(r"\d", claim):  # "17 kommuner": passages further down that give the number too
+            seen = {h.record["id"] for h in pool + extra}
+            extra += [h for h in hits[self.settings.answer_k:CLAIM_NUMBER_DEPTH] if h.record["id"] not in seen
+                      and facts_check(claim, h.record["text"], self._dates_of(h.record))[0]][:CLAIM_VOICE_EXTRA]
+        pool += extra  # (these only keep a «Nej» from standing: claims.verdict)
+        extra_ids = {h.record["id"] for h in extra}
         out = []
-        for h in hits[:self.settings.answer_k]:
+        for h in pool:
             unit, unit_text = retriever.best_unit(claim, h.record)
+            stated, conflicts = facts_check(claim, h.record["text"], self._dates_of(h.record))
             out.append((h, Evidence(
                 coverage=retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
                 dense=h.dense, agrees=not claim_opposes(claim, h.record["text"]),
                 voiced=not voices or self._voiced(h.record, voices, voice_cues, set() if said_by else words),
-                unit=unit, unit_agrees=not claim_opposes(claim, unit_text))))
+                unit=unit, unit_agrees=not claim_opposes(claim, unit_text),
+                facts=stated, conflicts=conflicts, extra=h.record["id"] in extra_ids)))
         return out
 
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
@@ -227,8 +250,10 @@ class Assistant:
                     "maybe_relevant": closest, "claim": claim}
         citations = self._cite([candidates[i][0] for i in chosen], manifest, claim)
         groups = A.groups(citations)
-        if kind == "opposite":  # «Konkurrenceudsættelse er ikke en god vej!!!» for "… er en god vej"
-            return {**base, "answer": A.render(groups, A.CLAIM_OPPOSITE), "kind": "claim_no", "refused": True,
+        if kind in ("opposite", "other"):  # «Konkurrenceudsættelse er ikke en god vej!!!» for "… er en
+            # god vej"; «25. november 2016» for "holdt 25 oktober 2016"
+            lead = A.CLAIM_OPPOSITE if kind == "opposite" else A.CLAIM_OTHER
+            return {**base, "answer": A.render(groups, lead), "kind": "claim_no", "refused": True,
                     "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         if kind == "unsure":  # neither «Ja» nor «Nej»: a false "not recorded" is the worst answer
             return {**base, "answer": A.render(groups, A.CLAIM_UNSURE), "kind": "unsure", "refused": False,

@@ -176,8 +176,9 @@ class Source:
     sentences: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, c: dict) -> "Source":
-        text = passage_text(c)
+    def of(cls, c: dict, limit: int | None = None) -> "Source":
+        """limit: characters of the passage to check against (PASSAGE_CHARS by default)."""
+        text = passage_text(c, PASSAGE_CHARS if limit is None else limit)
         raw = set(words(text))
         spans = [text[a:b] for a, b in sentence_spans(text)]
         # units of meaning: sentences, dash- and line-separated parts, and slide bullets run
@@ -191,10 +192,10 @@ class Source:
                    lemmas={lemma(w) for w in raw} | raw, raw=raw, sentences=parts or [text])
 
 
-def passage_text(c: dict) -> str:
+def passage_text(c: dict, limit: int = PASSAGE_CHARS) -> str:
     text = re.sub(r"[ \t]+", " ", str(c.get("text") or c.get("quote") or "")).strip()
-    if len(text) > PASSAGE_CHARS:
-        text = text[:PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
     return text
 
 
@@ -388,6 +389,46 @@ def counts_ok(text: str, src: Source) -> bool:
         if noun and noun in beside and n not in beside[noun]:
             return False
     return True
+
+
+def count_agreement(text: str, src: Source) -> str:
+    """How the numbers of a claim fare in one passage: "none" (the claim has no number), "stated"
+    (each stands in a sentence or line of the passage that shares a word with the claim: "5
+    procent på det specialiserede område" needs a 5 in a sentence about that, not a «5» in a
+    list elsewhere), "other" (a sentence or line on the claim's topic gives another number:
+    «ca. 26 deltagere» for "40 deltagere") or "missing"."""
+    mine = {n for _, n in _numbers(text)}
+    if not mine:
+        return "none"
+    stop = _stopwords()
+
+    def lemmas(t: str) -> set[str]:  # frame words count here: "26 deltagere" is about «deltagere»
+        return {lemma(w) for w in words(_date_free(t)) if not _is_number(w) and w not in NUMBER_WORDS
+                and w not in stop and len(w) >= 2}
+    topic = lemmas(text)
+    units = [u for s in src.sentences for u in s.split("\n")] or [src.text]
+
+    def on_topic(u: str) -> bool:
+        return not topic or bool(lemmas(u) & topic) or any(found(w, Source.of({"n": 0, "text": u})) for w in topic)
+    numbered = [(u, {m for _, m in _numbers(u)}) for u in units]
+    numbered = [(u, ns) for u, ns in numbered if ns]
+    if all(any(n in ns and on_topic(u) for u, ns in numbered) for n in mine):
+        return "stated"
+    return "other" if any(on_topic(u) for u, _ in numbered) else "missing"
+
+
+def counts_stated(text: str, src: Source) -> bool:
+    """Stricter than counts_ok, for a claim checked against one passage (count_agreement)."""
+    return count_agreement(text, src) in ("none", "stated")
+
+
+def date_conflict(text: str, src: Source) -> bool:
+    """Whether the passage, or its meeting's date, gives another day, month or year than the
+    claim ("holdt i oktober" against «25. november 2016»); False when it gives none of that kind."""
+    days, months, years = _dates(text)
+    p_days, p_months, p_years = _dates(f"{src.text} {src.date_text}")
+    return any(mine and theirs and not mine <= theirs
+               for mine, theirs in ((days, p_days), (months, p_months), (years, p_years)))
 
 
 def groups_ok(text: str, src: Source) -> bool:

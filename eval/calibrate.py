@@ -135,10 +135,10 @@ def claim_signals(assistant, questions):
 
 def claim_verdict(candidates, knobs, specific: bool = False, negative: bool = False) -> str:
     """'yes', 'unsure' or 'no' for one claim, by the assistant's own rule (claims.verdict); a
-    passage saying the opposite is a «Nej»."""
+    passage saying the opposite, or giving another date or number, is a «Nej»."""
     from assistant.claims import verdict
     kind, _ = verdict(candidates, knobs, specific, negative)
-    return "no" if kind == "opposite" else kind
+    return "no" if kind in ("opposite", "other") else kind
 
 
 def claim_cost(rows, knobs) -> tuple[float, dict]:

@@ -439,6 +439,27 @@ def test_a_claim_about_what_a_group_said_needs_that_groups_own_words(assistant):
     assert assistant.ask("sagde brugerne at de ville betale mere for tilbuddene?")["kind"] == "claim_no"
 
 
+def test_a_claim_about_a_group_is_checked_against_that_groups_own_passages(assistant):
+    # «Varigheden på flerårige rammeaftaler kan være en valgperiode» (the professionals, 17 March
+    # 2017) ranks below other groups' passages about the agreement's duration; the professionals'
+    # own closest passages are checked too, so their statement is shown instead of a false «Nej»
+    result = assistant.ask("sagde fagpersonerne at aftalerne skulle løbe over flere år?")
+    assert result["kind"] in ("claim_yes", "unsure") and not result["refused"]
+    assert any(c["voice"] == "professionals" and "flerårige rammeaftaler" in c["text"].lower()
+               for c in result["citations"])
+
+
+def test_a_claim_with_another_number_than_the_record_is_denied_with_the_passage_that_has_it(assistant):
+    # «… der var ca. 26 deltagere …» (Solrød, 18 January 2017): not 40
+    result = assistant.ask("står der at der var ca. 40 deltagere på brugermødet i solrød")
+    assert result["kind"] == "claim_no" and result["answer"].startswith("Nej – materialet nævner et andet tal")
+    assert any("26 deltagere" in c["text"] for c in result["citations"])
+    # the number the material gives, in other words: «Ja»
+    result = assistant.ask("blev det skrevet ned at klyngerne skulle bestå af 4-5 kommuner")
+    assert result["kind"] == "claim_yes"
+    assert any("4-5 kommuner" in c["text"] for c in result["citations"])
+
+
 def test_a_list_answers_a_count_only_when_it_lists_what_is_counted(assistant):
     # "Politik fastsatte effektmål: …" shares a stem with "politikere" but lists no politicians;
     # the material never says how many came to the kick-off

@@ -145,9 +145,9 @@ def test_meeting_filter_matches_where_said_recorded_or_also_recorded(retriever):
     assert {h.record["id"] for h in hits} == {"a", "b"}
 
 
-def _ev(cov, dense, agrees=True, voiced=True, unit=0.0, unit_agrees=True):
+def _ev(cov, dense, agrees=True, voiced=True, unit=0.0, unit_agrees=True, facts=True, conflicts=False):
     from assistant.claims import Evidence
-    return Evidence(cov, dense, agrees, voiced, unit, unit_agrees)
+    return Evidence(cov, dense, agrees, voiced, unit, unit_agrees, facts, conflicts)
 
 
 def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_band():
@@ -190,6 +190,53 @@ def test_claim_in_other_words_is_decided_by_its_closest_sentence():
     # without unit vectors (an old index) the word rule decides as before
     assert verdict([_ev(0.7, 0.87)], knobs) == ("yes", [0])
     assert verdict([_ev(0.4, 0.87)], knobs) == ("unsure", [0])
+
+
+def test_a_claim_with_another_date_or_number_than_the_material_is_denied_with_that_passage():
+    from assistant.claims import verdict
+    knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
+             "claim_unit_yes": 0.9, "claim_unit_no": 0.86}
+    other = {"facts": False, "conflicts": True}
+    # the passage that would confirm it gives another number: «Nej – … et andet tal», with it
+    assert verdict([_ev(0.9, 0.9, unit=0.93, **other)], knobs) == ("other", [0])
+    assert verdict([_ev(0.3, 0.87, unit=0.84), _ev(0.3, 0.87, unit=0.95, **other)], knobs) == ("other", [1])
+    # another passage states it with the claim's own number: «Ja»
+    assert verdict([_ev(0.9, 0.9, unit=0.93, **other), _ev(0.3, 0.87, unit=0.92)], knobs) == ("yes", [1])
+    # close, but the passage gives no number at all: neither «Ja» nor «Nej»
+    assert verdict([_ev(0.9, 0.9, unit=0.93, facts=False)], knobs) == ("unsure", [0])
+    assert verdict([_ev(0.3, 0.87, unit=0.95, facts=False)], knobs) == ("unsure", [0])
+    # every word of the claim and a line near it, though the passage as a whole is less close:
+    # unsure, never «Nej»
+    assert verdict([_ev(1.0, 0.84, unit=0.875)], knobs) == ("unsure", [0])
+
+
+def test_a_claims_dates_and_numbers_are_checked_against_the_passage():
+    from assistant.claims import facts_check
+    kickoff = "Program for kick-off møde om rammeaftale 2018 Afholdes: fredag den 25. november 2016 8.00-13.00"
+    assert facts_check("mødet blev holdt 25 oktober 2016", kickoff) == (False, True)
+    assert facts_check("mødet blev holdt den 25. november 2016", kickoff) == (True, False)
+    assert facts_check("mødet blev holdt om fredagen", kickoff) == (True, False)  # nothing to check
+    assert facts_check("mødet handlede om rammeaftale 2018", kickoff) == (True, False)  # the name's year
+    solrod = "Mødet blev afholdt på Solrød Rådhus og der var ca. 26 deltagere – heraf 10 til 12 direkte brugerrepræsentanter."
+    assert facts_check("der var omkring 40 deltagere", solrod) == (False, True)
+    assert facts_check("der kom ca. 26 deltagere", solrod) == (True, False)
+    vision = "Der etableres 3-4 klynger med 4-5 kommuner hver. Inden for hver klynge er der et tæt samarbejde."
+    assert facts_check("klyngerne skal have 4-5 kommuner", vision) == (True, False)
+    assert facts_check("der skal være 6-7 klynger", vision) == (False, True)
+    # the number stands in the passage, but in a line about something else: not stated, and no
+    # other number for it either
+    prices = "Udgifterne på voksenområdet steg med 5 procent.\nBord 2: samarbejde om botilbud"
+    assert facts_check("bord 5 ville samarbejde om botilbud", prices) == (False, True)
+    assert facts_check("der skal spares 5 procent på tolkning", "Tolkning drøftes.") == (False, False)
+    # a meeting's date counts as the passage's own
+    assert facts_check("brugerne mødtes i januar 2017", "Brugerne drøftede overgange.", "18. januar 2017 2017-01-18") == (True, False)
+    assert facts_check("brugerne mødtes i marts", "Brugerne drøftede overgange.", "18. januar 2017 2017-01-18") == (False, True)
+
+
+def test_not_only_is_no_negation():
+    from assistant.claims import negated
+    assert not negated("Samarbejde om indsatsen – ikke blot om de meget højt specialiserede indsatser.")
+    assert negated("Konkurrenceudsættelse er ikke en god vej")
 
 
 def test_a_passage_is_also_ranked_by_its_closest_line():
