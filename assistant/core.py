@@ -20,13 +20,16 @@ from .claims import verdict as claim_verdict
 from .config import Settings
 from .lexicon import WORD_RE, lemma
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
-from .retrieve import meetings_of, places
+from .retrieve import meetings_of, places, voice_meetings
 from .store import IndexUnavailable, open_index
 
 log = logging.getLogger("rammeaftale")
 
 CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the best ones
 CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
+CLAIM_REPORT_COVERAGE = 0.5  # share of a claim's words a sentence reporting what a group said holds
+SPEECH_VERBS = ("sagde|siger|sagt|mente|mener|ønskede|ønsker|ønsket|ville|vil|foreslog|foreslår|syntes|synes"
+                "|krævede|kræver|bad|udtrykte|pegede|nævnte|said|wanted|want|asked|suggested|proposed")
 
 MSG_EMPTY = "Skriv et spørgsmål om processen bag Rammeaftale 2018, fx «Hvad sagde brugerne om overgange?»."
 MSG_NO_WORDS = "Spørgsmålet indeholder ingen ord, jeg kan søge efter. Prøv at skrive det med ord."
@@ -164,6 +167,11 @@ class Assistant:
             own = analyse(text, voice_cues, meeting_cues)
             if own.voices:
                 query.voices, query.voice_boost = own.voices, self.settings.followup_voice_boost
+                # "og hvad sagde brugerne?" after "… mødet med fagpersonerne i marts": the users were
+                # not at that meeting; the previous meeting only narrows when the new voice spoke there
+                heard = voice_meetings(retriever.index.records)
+                query.meetings = [m for m in query.meetings if any(m in heard.get(v, ()) for v in own.voices)]
+                voices = voices or own.voices  # their words, not the previous voice's about them
         variant = retriever.danish_variant(claim or search_text)
         if variant:  # an English question: voice and meeting cues from its Danish words too
             extra = analyse(variant, voice_cues, meeting_cues)
@@ -182,18 +190,18 @@ class Assistant:
         return out
 
     @staticmethod
-    def _voiced(rec: dict, voices: list[str], voice_cues: dict, words: set[str]) -> bool:
+    def _voiced(rec: dict, voices: list[str], voice_cues: dict, covers) -> bool:
         """Whether a passage is (in one of its places) the voice's, or reports in one sentence
         what that voice said about the claim ("Og brugerne og deres organisationer giver udtryk for
-        en bekymring for …" in the organisers' text): the sentence names the voice and holds one of
-        the claim's words (corpus stems)."""
+        en bekymring for …" in the organisers' text): the sentence names the voice and covers(its
+        stems) says it holds the claim's key words (None: only the voice's own passages count)."""
         if {p.get("voice", "") for p in places(rec)} & set(voices):
             return True
         text = rec.get("text", "")
-        if not words:
+        if covers is None:
             return False
         cues = {v: voice_cues[v] for v in voices}
-        return any(analyse(text[a:b], cues, {}).voices and set(tokens(text[a:b])) & words
+        return any(analyse(text[a:b], cues, {}).voices and covers(set(tokens(text[a:b])))
                    for a, b in split_sentences(text))
 
     def _dates_of(self, rec: dict) -> str:
@@ -213,7 +221,17 @@ class Assistant:
         voices = said_by or analyse(claim, voice_cues, {}).voices
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
+        # a sentence reporting the voice holds at least half the weight of the claim's words
+        # ("Det har både politikerne, fagpersonerne og brugerne selv givet udtryk for …" reports
+        # nothing about "mere konkurrenceudsættelse")
+        # when the claim has them speak ("brugerne ønskede …"); a group the claim is about
+        # ("mistillid mellem brugerne og kommunerne") only needs one of the claim's words there
+        speaks = bool(cue_words) and bool(re.search(
+            r"\b(?:%s)\s+(?:%s)\b" % ("|".join(map(re.escape, sorted(cue_words))), SPEECH_VERBS), claim.lower()))
         words = {a for t in terms for a in t.alts}
+
+        def reports(stems: set[str]) -> bool:
+            return retriever.coverage(terms, stems) >= CLAIM_REPORT_COVERAGE if speaks else bool(stems & words)
         pool = list(hits[:self.settings.answer_k])
         extra = []
         if voices:  # the named voice's own closest passages too: what it said is where to look
@@ -233,7 +251,7 @@ class Assistant:
             out.append((h, Evidence(
                 coverage=retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
                 dense=h.dense, agrees=not claim_opposes(claim, h.record["text"]),
-                voiced=not voices or self._voiced(h.record, voices, voice_cues, set() if said_by else words),
+                voiced=not voices or self._voiced(h.record, voices, voice_cues, None if said_by else reports),
                 unit=unit, unit_agrees=not claim_opposes(claim, unit_text),
                 facts=stated, conflicts=conflicts, extra=h.record["id"] in extra_ids)))
         return out

@@ -109,16 +109,19 @@ def counted_word(question: str) -> str:
 
 def _near_counted(word: str, texts: list[str], near: int) -> list[str]:
     """The stretches of the texts around the counted word (by its stem: "botilbudspladser" is
-    not "botilbud"), on its own line, where a number (or a name) has to stand; [] when no text names it (the passages may count
+    not "botilbud"; as the head of a compound: "virksomhedsledere" are "ledere"), on its own line, where a number (or a name) has to stand; [] when no text names it (the passages may count
     it in other words: "26 deltagere" for "hvor mange mennesker")."""
     if not word:
         return []
     from ingest.lexical import _stemmer
     root = _stemmer().stemWord(word)
-    key = re.escape(root if len(root) >= 4 else word[:5])
+    stem = root if len(root) >= 4 else word[:5]
+    key = re.escape(stem)
+    # the word itself, or a compound it is the head of ("virksomhedsledere" for "ledere")
+    pattern = rf"\b{key}\w*" + (rf"|\b\w+{key}(?:e|er|erne|ere|en|et|ne|s)?\b" if len(stem) >= 5 else "")
     out = []
     for text in texts:
-        for w in re.finditer(rf"\b{key}\w*", text, re.I):  # within its own line: the next
+        for w in re.finditer(pattern, text, re.I):  # within its own line: the next
             start = max(text.rfind("\n", 0, w.start()) + 1, w.start() - near)  # programme item's
             end = text.find("\n", w.end())  # speaker is not this one's
             out.append(text[start:min(w.end() + near, end if end >= 0 else len(text))])

@@ -93,6 +93,22 @@ def meetings_of(rec: dict) -> set[str]:
     return out
 
 
+def voice_meetings(records: list[dict]) -> dict[str, set[str]]:
+    """Voice -> the meetings where it has a passage (said there, or recorded there)."""
+    key = id(records)
+    if _VOICE_MEETINGS.get("key") != key:
+        out: dict[str, set[str]] = {}
+        for rec in records:
+            for p in places(rec):
+                out.setdefault(p.get("voice", ""), set()).update(
+                    x for x in (p.get("meeting", ""), p.get("recorded_in", "")) if x)
+        _VOICE_MEETINGS.update(key=key, value=out)
+    return _VOICE_MEETINGS["value"]
+
+
+_VOICE_MEETINGS: dict = {}
+
+
 class HybridRetriever(BaseRetriever):
     """One job: the best passages for a question, as llama-index nodes."""
 

@@ -322,6 +322,8 @@ def test_the_voice_a_follow_up_names_comes_first(assistant):
     result = assistant.ask("og hvad sagde brugerne?", previous="hvad skete der på mødet med fagpersonerne i marts?")
     assert not result["refused"]
     assert result["citations"][0]["voice"] == "users"
+    # the users' own words, not the professionals' words about the users
+    assert {c["voice"] for c in result["citations"]} == {"users"}
     assert "fagpersonerne" not in result.get("rewritten", "")
 
 
@@ -458,6 +460,16 @@ def test_a_claim_with_another_number_than_the_record_is_denied_with_the_passage_
     result = assistant.ask("blev det skrevet ned at klyngerne skulle bestå af 4-5 kommuner")
     assert result["kind"] == "claim_yes"
     assert any("4-5 kommuner" in c["text"] for c in result["citations"])
+
+
+def test_a_count_of_people_named_only_inside_compounds_is_refused_without_a_number_beside_them(assistant):
+    # the professionals' meeting invited «Myndighedsledere og virksomhedsledere» but never says
+    # how many came; a date or an item number is no count of them
+    result = assistant.ask("hvor mange ledere mødte op den 17. marts")
+    assert result["refused"] and "tal" in result["answer"]
+    # a count the material gives in other words is still answered
+    result = assistant.ask("hvor mange mennesker kom til workshoppen i solrød")
+    assert not result["refused"] and any("26 deltagere" in c["text"] for c in result["citations"])
 
 
 def test_a_list_answers_a_count_only_when_it_lists_what_is_counted(assistant):

@@ -207,6 +207,17 @@ def test_a_counted_compound_is_not_its_first_part_and_item_numbers_are_no_counts
     assert E.unmet("hvor mange udsagn var der enighed om", ["De 4 udsagn der var størst enighed om"]) is None
 
 
+def test_a_counted_word_is_found_as_the_head_of_a_compound_and_run_together_items_count_nothing():
+    # «Myndighedsledere og virksomhedsledere» are "ledere": a number has to stand beside them,
+    # not a date elsewhere in the passage
+    invited = ["Møde med fagpersoner: Myndighedsledere og virksomhedsledere mv. om ny proces.\n"
+               "Der var ca. 26 deltagere i Solrød"]
+    assert E.unmet("hvor mange ledere kom til mødet", invited).id == "quantity"
+    assert E.unmet("hvor mange ledere kom til mødet", ["Der kom 40 virksomhedsledere"]) is None
+    # a slide's numbered items run together on one line («… fokuspunkter 1. Gennemsigtige …»)
+    assert E.unmet("hvor mange var med", ["Bord 6: Prioriterede fokuspunkter 1. Gennemsigtige fælles tilbud 2. Rejsehold"]).id == "quantity"
+
+
 def test_now_is_answered_by_a_passage_that_itself_says_how_things_stood():
     # the material's own present ("allerede i dag", "den nuværende rammeaftale") answers "i dag"
     question = "synes fagfolkene at brugerne bliver hørt nok ude på stederne i dag"
