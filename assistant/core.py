@@ -236,8 +236,7 @@ class Assistant:
         extra = []
         if voices:  # the named voice's own closest passages too: what it said is where to look
             seen = {h.record["id"] for h in pool}
-            own = retriever.search(Query(text=claim, voices=voices), voices=voices)
-            extra = [h for h in own if h.record["id"] not in seen][:CLAIM_VOICE_EXTRA]
+            extra = retriever.closest_of(claim, voices, seen, CLAIM_VOICE_EXTRA)
         if re.search(r"\d", claim):  # "17 kommuner": passages further down that give the number too
             seen = {h.record["id"] for h in pool + extra}
             extra += [h for h in hits[self.settings.answer_k:CLAIM_NUMBER_DEPTH] if h.record["id"] not in seen
