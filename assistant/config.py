@@ -53,7 +53,7 @@ def _knob(name: str, default, kind=float):
 
 # the knobs Settings reads from the knobs file (name -> type); eval.calibrate writes some of them
 KNOBS = {
-    "dense_k": int, "lexical_k": int, "answer_k": int, "rrf_k": int, "lexical_weight": float, "unit_weight": float, "variant_weight": float,
+    "dense_k": int, "lexical_k": int, "answer_k": int, "cite_k": int, "rrf_k": int, "lexical_weight": float, "unit_weight": float, "variant_weight": float,
     "voice_boost": float, "followup_voice_boost": float, "meeting_boost": float, "fact_boost": float, "coverage_boost": float, "max_fuzzy_words": int,
     "relative_cutoff": float, "quote_chars": int,
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
@@ -75,6 +75,7 @@ class Settings:
     dense_k: int = _knob("dense_k", 30, int)
     lexical_k: int = _knob("lexical_k", 30, int)
     answer_k: int = _knob("answer_k", 5, int)
+    cite_k: int = _knob("cite_k", 5, int)
     rrf_k: int = _knob("rrf_k", 60, int)
     lexical_weight: float = _knob("lexical_weight", 1.0)
     unit_weight: float = _knob("unit_weight", 0.0)

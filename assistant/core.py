@@ -295,6 +295,9 @@ class Assistant:
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         retriever = self.ready()
         named = by_year(text, analyse(text, *self.cues()).meetings, self.years()) or list(meetings)
+        if not named:  # a year alone names the meetings held that year ("formand for KKR i 2022")
+            said = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+            named = [m for m, year in self.years().items() if year in said]
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:
@@ -303,7 +306,11 @@ class Assistant:
         speaker = E.listed_only(text, retriever.speakers, retriever.kinds_holding)
         if speaker:
             return E.speech_reason(speaker)
-        texts = [p.get("text", "") for h in hits[:self.settings.answer_k] for p in places(h.record)]
+        top = hits[:self.settings.answer_k]
+        # "hvem var formand for KKR i 2022?": the name has to stand in a passage of the meeting the
+        # question names, not in another meeting's programme (all of them when none of the best is its)
+        pool = [h for h in top if set(named) & meetings_of(h.record)] or top
+        texts = [p.get("text", "") for h in pool for p in places(h.record)]
         # a list or programme answers "hvor mange …?" by its items only when it is about what the
         # question counts (or, without a counted word, names): not a registration list beside the point
         counted = E.counted_word(own or text)
@@ -317,7 +324,7 @@ class Assistant:
             root = lemma(counted)
             head = f"{rec.get('heading', '')} {rec.get('text', '').split(chr(10))[0]}".lower()
             return any(w == counted or lemma(w) == root for w in WORD_RE.findall(head))
-        kinds = [h.record.get("kind", "") for h in hits[:self.settings.answer_k] if about(h.record)]
+        kinds = [h.record.get("kind", "") for h in pool if about(h.record)]
         gap = E.unmet(own or text, texts, kinds)
         return gap.reason if gap and gap.then == "refused" else ""
 
@@ -371,7 +378,7 @@ class Assistant:
             out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,
                    "unknown_words": support["missing"] + support["ordinary"]}
             return {**out, "reason": reason} if reason else out
-        chosen = A.select(hits, self.settings.answer_k, retriever.index, self.settings.relative_cutoff)
+        chosen = A.select(hits, self.settings.cite_k, retriever.index, self.settings.relative_cutoff)
         citations = self._cite(chosen, manifest, search_text)
         groups = A.groups(citations)
         if kind == "unsure":

@@ -87,6 +87,18 @@ def synonyms(word: str) -> list[str]:
     return list(syn.get(word, []) or syn.get(lemma(word), []))
 
 
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    return frozenset(word_lists().get("places", {}).get("names", []))
+
+
+def is_place(word: str) -> bool:
+    """Whether a (lower-case) word is a Danish region, municipality, part of the country or a
+    neighbouring country (assistant/lexicon.toml [places]), also in the genitive ("slagelses")."""
+    places = _places()
+    return word in places or (word.endswith("s") and word[:-1] in places)
+
+
 def capitalised_words(text: str) -> set[str]:
     """Words written with a capital letter inside a sentence (names, places): not the first word
     of the question or of a sentence."""
@@ -191,7 +203,7 @@ class Vocabulary:
     @staticmethod
     def rarity(word: str, capitalised: bool, common_zipf: float) -> str:
         """'ordinary' for an everyday Danish word, 'specific' for a name, number or rare word."""
-        if any(ch.isdigit() for ch in word) or capitalised:
+        if any(ch.isdigit() for ch in word) or capitalised or is_place(word):
             return "specific"
         return "ordinary" if danish_zipf(word) >= common_zipf else "specific"
 

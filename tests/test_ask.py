@@ -480,3 +480,19 @@ def test_a_list_answers_a_count_only_when_it_lists_what_is_counted(assistant):
     # the tally of the tables' priorities is a list of what the question counts
     result = assistant.ask("hvor mange fokuspunkter blev talt sammen på tværs af bordene")
     assert not result["refused"]
+
+
+def test_another_region_the_material_never_names_is_refused(assistant):
+    # common in Danish text, but a place: the material is about Region Sjælland
+    result = assistant.ask("hvad har region syddanmark gjort med deres rammeaftale?")
+    assert result["refused"] and "syddanmark" in result["unknown_words"]
+
+
+def test_a_name_asked_for_a_year_has_to_stand_in_that_years_material(assistant):
+    # the 2022 invitation says «v/ formand for KKR» without a name; the 2016 programme's
+    # «Formand for KKR, borgmester Niels Hörup» is no answer for 2022, nor is the chair of the
+    # steering group who signs the invitation
+    result = assistant.ask("hvem var formand for KKR i 2022?")
+    assert result["refused"] and result["reason"] == "Materialet nævner ikke navnet på den, du spørger om."
+    result = assistant.ask("hvem var formand for KKR på kick-off mødet?")
+    assert not result["refused"] and any("Niels Hörup" in c["text"] for c in result["citations"])
