@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation", "adoption"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation", "adoption", "later"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -258,3 +258,22 @@ def test_the_adoption_of_the_agreement_needs_a_passage_that_records_it(question)
 
 def test_what_a_meeting_decided_asks_for_no_adoption():
     assert E.unmet("hvad vedtog politikerne på temamødet?", ["Bord 1: Prioriteret fokuspunkt"]) is None
+
+
+@pytest.mark.parametrize("question", [
+    "er kompetencecentret blevet oprettet og hvor ligger det",
+    "hvilke pilotprojekter blev sat i gang efter dialogmødet i 2022?",
+    "hvad er siden kommet med i rammeaftalen af forslagene",
+    "has the competence centre been set up?",
+])
+def test_what_happened_after_the_meetings_needs_a_passage_that_reports_it(question):
+    idea = ["Et kompetencecenter kunne samle den specialiserede viden på tværs af kommunerne."]
+    gap = E.unmet(question, idea)
+    assert gap is not None and gap.id == "later" and gap.then == "refused"
+    assert E.unmet(question, ["I region Nordjylland er der etableret et fælles kompetencecenter."]) is None
+
+
+@pytest.mark.parametrize("question", ["hvad kom der ud af mødet i solrød?", "hvad skete der på kick-off mødet?",
+                                      "hvad blev der sat i gang af drøftelser ved bordene?"])
+def test_questions_about_the_meetings_themselves_do_not_ask_what_happened_after(question):
+    assert "later" not in {t.id for t in E.expected(question)}
