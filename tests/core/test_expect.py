@@ -277,3 +277,12 @@ def test_what_happened_after_the_meetings_needs_a_passage_that_reports_it(questi
                                       "hvad blev der sat i gang af drøftelser ved bordene?"])
 def test_questions_about_the_meetings_themselves_do_not_ask_what_happened_after(question):
     assert "later" not in {t.id for t in E.expected(question)}
+
+
+@pytest.mark.parametrize("question", ["koster det noget at deltage i dialogmødet 7/4-2022",
+                                      "kan man parkere gratis ved kongrescentret", "is it free to attend?"])
+def test_whether_attending_costs_anything_needs_a_price_or_free_in_a_passage(question):
+    programme = ["Mødet afholdes i Ringsted Kongrescenter kl. 16-19 og afsluttes med sandwich."]
+    gap = E.unmet(question, programme)
+    assert gap is not None and gap.id == "amount"
+    assert E.unmet(question, ["Deltagelse er gratis, og der er parkering ved døren."]) is None
