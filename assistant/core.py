@@ -325,6 +325,9 @@ class Assistant:
             head = f"{rec.get('heading', '')} {rec.get('text', '').split(chr(10))[0]}".lower()
             return any(w == counted or lemma(w) == root for w in WORD_RE.findall(head))
         kinds = [h.record.get("kind", "") for h in pool if about(h.record)]
+        unlisted = E.unlisted(own or text, [h.record.get("text", "") for h in pool])
+        if unlisted:
+            return unlisted
         gap = E.unmet(own or text, texts, kinds)
         return gap.reason if gap and gap.then == "refused" else ""
 

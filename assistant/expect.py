@@ -129,6 +129,30 @@ def _near_counted(word: str, texts: list[str], near: int) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _enumeration() -> tuple[tuple[re.Pattern, ...], int, str]:
+    e = _data().get("enumeration", {})
+    return _compile(e.get("asks", ())), int(e.get("min_items", 8)), e.get("reason", "")
+
+
+def _items(text: str) -> int:
+    """How many things a passage lists: its lines, or the most names one line separates by commas."""
+    lines = [x for x in text.split("\n") if x.strip()]
+    commas = max((len([p for p in re.split(r",| og ", x) if p.strip()]) for x in lines), default=0)
+    return max(len(lines), commas)
+
+
+def unlisted(question: str, texts: list[str]) -> str:
+    """The reason a question asking for the members of a group of many things ("de 17 kommuner")
+    cannot be answered when no text lists that many ([enumeration] in expect.toml); "" otherwise."""
+    patterns, least, reason = _enumeration()
+    m = next((m for p in patterns for m in [p.search(question.lower())] if m), None)
+    if not m or int(m.group("n")) < least:
+        return ""
+    n = int(m.group("n"))
+    return "" if any(_items(t) >= n for t in texts) else reason.format(n=n, what=m.group("what"))
+
+
+@lru_cache(maxsize=1)
 def _outcome_patterns() -> tuple[re.Pattern, ...]:
     return _compile(_data().get("outcome", {}).get("asks", ()))
 

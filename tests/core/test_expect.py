@@ -286,3 +286,22 @@ def test_whether_attending_costs_anything_needs_a_price_or_free_in_a_passage(que
     gap = E.unmet(question, programme)
     assert gap is not None and gap.id == "amount"
     assert E.unmet(question, ["Deltagelse er gratis, og der er parkering ved døren."]) is None
+
+
+@pytest.mark.parametrize("question", ["kan du nævne alle de 17 kommuner i regionen ved navn",
+                                      "hvad er de 31 målgrupper", "list the 17 municipalities"])
+def test_the_members_of_a_large_group_need_a_passage_that_lists_them(question):
+    mention = ["Tilbud til de 31 målgrupper planlægges på tværs af de 17 kommuner."]
+    reason = E.unlisted(question, mention)
+    assert reason.startswith("Materialet nævner de ") and "opregner dem ikke" in reason
+    many = "\n".join(f"Punkt {i}" for i in range(40))
+    assert E.unlisted(question, [many]) == ""
+    assert E.unlisted(question, ["Holbæk, Kalundborg, Lejre, Odsherred, Roskilde, Solrød, Greve, Køge, Stevns, "
+                                 "Faxe, Ringsted, Sorø, Slagelse, Næstved, Vordingborg, Guldborgsund, Lolland, "
+                                 "Faxe, Holbæk, Lejre, Roskilde, Greve, Køge, Stevns, Sorø, Næstved, Lolland, "
+                                 "Odsherred, Kalundborg, Slagelse og Ringsted"]) == ""
+
+
+def test_a_short_list_or_a_question_about_the_group_is_not_checked_for_its_members():
+    assert E.unlisted("hvad er de tre visioner", ["Vision 1: Fælles udvikling"]) == ""
+    assert E.unlisted("hvad var ulemperne ved at planlægge tilbud til de 31 målgrupper", ["Ulemper: …"]) == ""
