@@ -259,9 +259,12 @@ class HybridRetriever(BaseRetriever):
         self._terms[key] = out
         return out
 
-    def fact_tokens(self, query) -> list[set[str]]:
+    def fact_tokens(self, query) -> list[tuple[str, set[str], set[str]]]:
         """For "where"/"when" questions about a meeting the question names: the words of its place
-        or date in the manifest, which a passage that answers holds."""
+        or date in the manifest, which a passage that answers holds, as (meeting, all the words,
+        the words of the first part): "Sørup Herregaard, Ringsted" is answered by a passage with
+        both parts, or with "Sørup Herregaard" in that meeting's text, not by another meeting
+        held in Ringsted."""
         where, when = _WHERE_RE.search(query.text), _WHEN_RE.search(query.text)
         if not (where or when) or not query.meetings:
             return []
@@ -271,11 +274,15 @@ class HybridRetriever(BaseRetriever):
             if m is None:
                 continue
             fact = m.place if where else m.date_label
-            for part in fact.split(","):
-                words = set(tokens(part))
-                if words:
-                    out.append(words)
+            parts = [set(tokens(part)) for part in fact.split(",")]
+            parts = [p for p in parts if p]
+            if parts:
+                out.append((mid, set().union(*parts), parts[0]))
         return out
+
+    def _states_fact(self, facts, rid: str, rec: dict) -> bool:
+        doc = self._text_tokens[self._row[rid]]
+        return any(whole <= doc or (first <= doc and mid in meetings_of(rec)) for mid, whole, first in facts)
 
     def query_tokens(self, text: str) -> list[str]:
         """Corpus stems for a text: for a single stem its fuzzy correction, else every stem
@@ -488,6 +495,12 @@ class HybridRetriever(BaseRetriever):
         dense = self.dense(query.text, allowed, vec)
         lexical = self.lexical(qtokens, allowed)
         rankings = [(dense, 1.0), (lexical, k["lexical_weight"]), (self.by_unit(vec, allowed), k.get("unit_weight", 0))]
+        facts = self.fact_tokens(query)
+        if facts:  # passages holding the named meeting's place or date: candidates whatever their wording
+            holding = [rid for rid in self.index.by_id if (allowed is None or rid in allowed)
+                       and self._states_fact(facts, rid, self.index.by_id[rid])]
+            sims_f = self.similarities(vec, holding)
+            rankings.append((sorted(sims_f.items(), key=lambda x: -x[1]), 1.0))
         if variant:  # an English question also searched as its Danish words
             variant_dense = self.dense(variant, allowed)
             rankings.append((variant_dense, k["variant_weight"]))
@@ -500,15 +513,16 @@ class HybridRetriever(BaseRetriever):
         sims.update(self.similarities(vec, [rid for rid in fused if rid not in sims]))
         total = sum(t.weight for t in terms if t.alts)
         hits = []
-        facts = self.fact_tokens(query)
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
             if rec is None:
                 continue
-            if facts and any(f <= self._text_tokens[self._row[rid]] for f in facts):
+            if facts and self._states_fact(facts, rid, rec):
                 score *= 1 + k["fact_boost"]
             rec_voices = {p.get("voice", "") for p in places(rec)}
-            if query.voices and rec_voices & set(query.voices):
+            # "hvor holdt politikerne deres temamøde?": the group names the meeting; its place or
+            # date stands in the organisers' programme, not in what the group said
+            if query.voices and not facts and rec_voices & set(query.voices):
                 score *= 1 + (k["voice_boost"] if query.voice_boost is None else query.voice_boost)
             if query.meetings and meetings_of(rec) & set(query.meetings):
                 score *= 1 + k["meeting_boost"]

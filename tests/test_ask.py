@@ -496,3 +496,10 @@ def test_a_name_asked_for_a_year_has_to_stand_in_that_years_material(assistant):
     assert result["refused"] and result["reason"] == "Materialet nævner ikke navnet på den, du spørger om."
     result = assistant.ask("hvem var formand for KKR på kick-off mødet?")
     assert not result["refused"] and any("Niels Hörup" in c["text"] for c in result["citations"])
+
+
+def test_where_a_meeting_was_held_comes_from_its_own_programme_not_from_what_the_group_said(assistant):
+    # "politikerne" names the meeting here: its place stands in the organisers' practical details,
+    # and the 2022 meeting held elsewhere in Ringsted is no answer
+    result = assistant.ask("hvor holdt politikerne deres temamøde")
+    assert not result["refused"] and "Sørup Herregaard".lower() in result["citations"][0]["text"].lower()
