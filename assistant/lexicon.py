@@ -3,6 +3,7 @@ against the corpus vocabulary, word frequencies (wordfreq), English->Danish word
 near-synonyms (assistant/lexicon.toml)."""
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from functools import lru_cache
@@ -12,13 +13,15 @@ WORD_RE = re.compile(r"[0-9a-zæøåéü]+")
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
 LINKS = ("", "s", "e")  # Danish compound linking letters ("handicap|s|område")
 MIN_PART = 3
+log = logging.getLogger("rammeaftale")
 
 
 @lru_cache(maxsize=1)
 def word_lists() -> dict:
     try:
         return tomllib.loads(LEXICON_FILE.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        log.error("word lists not loaded from %s: %s", LEXICON_FILE, exc)
         return {}
 
 

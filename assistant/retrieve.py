@@ -491,6 +491,12 @@ class HybridRetriever(BaseRetriever):
         variant = self.danish_variant(query.text)
         qtokens = self.query_tokens(variant) if variant else [] if is_english(query.text) else self.query_tokens(query.text)
         qtokens = list(dict.fromkeys([*qtokens, *(a for t in terms for a in t.alts)]))
+        if query.meetings and not _WHERE_RE.search(query.text):
+            # "hvem var med til mødet i solrød": the place names the meeting (boosted below); as a
+            # word it finds other meetings' "Solrød Kommune"
+            venue = {t for mid in query.meetings if mid in self.index.manifest.meetings
+                     for t in tokens(self.index.manifest.meetings[mid].place)}
+            qtokens = [t for t in qtokens if t not in venue] or qtokens
         vec = self.query_vector(query.text)
         dense = self.dense(query.text, allowed, vec)
         lexical = self.lexical(qtokens, allowed)

@@ -169,3 +169,12 @@ def test_statement_units_are_the_sentences_and_lines_of_a_passage():
     assert statement_units(text) == ["Bord 6: Prioriteret fokuspunkt", "Gennemsigtige fælles tilbud",
                                      "Mulighed for faglig sparring.", "Det er godt."]
     assert statement_units("Fokus\nJa tak") == []  # a heading or cell of one or two words states nothing
+
+
+def test_the_shipped_word_lists_load_with_every_section():
+    # a key the TOML parser rejects (a bare "skærme") would silently empty every list
+    from assistant.lexicon import LEXICON_FILE
+    import tomllib
+    data = tomllib.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    assert {"english", "synonyms", "english_phrases", "places"} <= set(data)
+    assert "civilsamfundet" in data["synonyms"]["frivillige"] and "syddanmark" in data["places"]["names"]
