@@ -224,7 +224,10 @@ def vague(question: str, topic: list[str], named_cue: bool) -> bool:
     """A question that names nothing to look for: no topic word (topic: its words beside question
     words and stopwords, assistant/query.topic_words) other than greetings and fillers, and no
     voice or meeting."""
-    fillers = set(_data().get("vague", {}).get("words", ()))
+    v = _data().get("vague", {})
+    fillers = set(v.get("words", ()))
+    if len(re.findall(r"[\wæøå]+", question)) > int(v.get("max_words", 6)):
+        return False  # "hvem ville have at det skulle være vi i stedet for os og dem": a quoted phrase
     return not named_cue and not [w for w in topic if w not in fillers]
 
 

@@ -13,6 +13,7 @@ WORD_RE = re.compile(r"[0-9a-zæøåéü]+")
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
 LINKS = ("", "s", "e")  # Danish compound linking letters ("handicap|s|område")
 MIN_PART = 3
+COMPOUND_HEAD_MIN = 6  # a word must be this long to be looked up as the first part of corpus compounds
 log = logging.getLogger("rammeaftale")
 
 
@@ -152,6 +153,23 @@ class Vocabulary:
         everyday "hoved" is dropped), fewest parts first; [] when it cannot be split so that
         its last part (the head of a Danish compound) is a corpus word."""
         return [p for p in self.split(word) if self.known(p)]
+
+    def compounds_with(self, word: str, most: int = 5) -> list[str]:
+        """Corpus compounds that begin with a word the corpus lacks on its own ("mentimeter" ->
+        mentimetermåling, "underskud" -> underskudsgarantier): the word, a linking letter or none,
+        and a corpus or everyday Danish word of at least 4 letters. Words shorter than COMPOUND_HEAD_MIN are left out
+        (a short word begins too many compounds: "svar" is no "svarprocent")."""
+        if len(word) < COMPOUND_HEAD_MIN:
+            return []
+        out = []
+        for w in sorted(self.words):
+            if w.startswith(word) and len(w) >= len(word) + 4:
+                rest = w[len(word):]
+                if any(rest.startswith(link) and len(rest) - len(link) >= 4
+                       and (self.known(rest[len(link):]) or danish_zipf(rest[len(link):]) >= 3.0)
+                       for link in LINKS):
+                    out.append(w)
+        return out[:most]
 
     def halves(self, word: str) -> list[str]:
         """A word's two parts when both are corpus words, even when the corpus has the whole word

@@ -241,6 +241,8 @@ class HybridRetriever(BaseRetriever):
                     halves = halves if len(halves) == 2 else []
                 if not alts:
                     alts.extend(self._derived(stem(lemma(word))))
+                if not alts:  # "mentimeter" for «Mentimetermåling», "underskud" for «underskudsgarantier»
+                    alts.extend(stem(w) for w in self.words.compounds_with(word))
                 if not alts and len(st) >= 5 and fuzzy_left > 0:
                     fuzzy_left -= 1
                     fixed = self._fix(st)

@@ -305,3 +305,9 @@ def test_the_members_of_a_large_group_need_a_passage_that_lists_them(question):
 def test_a_short_list_or_a_question_about_the_group_is_not_checked_for_its_members():
     assert E.unlisted("hvad er de tre visioner", ["Vision 1: Fælles udvikling"]) == ""
     assert E.unlisted("hvad var ulemperne ved at planlægge tilbud til de 31 målgrupper", ["Ulemper: …"]) == ""
+
+
+def test_a_long_question_of_small_words_is_searched_not_called_vague():
+    # «Vi i stedet for os-dem» stands on Bord 10's card: every word is a stopword
+    assert not E.vague("hvem ville have at det skulle være vi i stedet for os og dem", [], False)
+    assert E.vague("og hvad med det", [], False)

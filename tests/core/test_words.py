@@ -178,3 +178,10 @@ def test_the_shipped_word_lists_load_with_every_section():
     data = tomllib.loads(LEXICON_FILE.read_text(encoding="utf-8"))
     assert {"english", "synonyms", "english_phrases", "places"} <= set(data)
     assert "civilsamfundet" in data["synonyms"]["frivillige"] and "syddanmark" in data["places"]["names"]
+
+
+def test_a_word_the_corpus_has_only_as_the_start_of_a_compound_finds_that_compound():
+    vocab = Vocabulary(["Der er eksempler på abonnementsordninger og underskudsgarantier.",
+                        "Svarprocenten var høj, og medansvar blev nævnt."])
+    assert vocab.compounds_with("underskud") == ["underskudsgarantier"]
+    assert vocab.compounds_with("svar") == []  # too short: it begins too many compounds
