@@ -10,9 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 
 CLAIMS_FILE = Path(__file__).resolve().parent / "claims.toml"
-# words that turn a statement around: "ikke", and "imod" ("brugerne var imod udbud" says what
-# «Konkurrenceudsættelse … er ikke vejen frem» says)
-NEGATIONS = frozenset("ikke ingen intet aldrig hverken imod not no never against".split())
+# words that turn a statement around: "ikke", "imod" ("brugerne var imod udbud" says what
+# «Konkurrenceudsættelse … er ikke vejen frem» says) and "forkert" ("det er forkert at sende
+# opgaverne i licitation" says it too)
+NEGATIONS = frozenset("ikke ingen intet aldrig hverken imod forkert forkerte not no never against wrong".split())
 
 
 @lru_cache(maxsize=1)

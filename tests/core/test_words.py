@@ -93,6 +93,11 @@ def test_a_negated_claim_needs_a_negated_passage():
     assert not states("konkurrence er ikke vejen frem", "Konkurrence er vejen frem", 1.0, 0.9, 0.7, 0.8)
     assert states("konkurrence er ikke vejen frem", "Konkurrence er ikke vejen frem", 1.0, 0.9, 0.7, 0.8)
     assert not states("x", "x", 0.5, 0.9, 0.7, 0.8)  # too little of the claim's content
+    # calling it wrong says what "is not the way forward" says
+    assert states("det er forkert at konkurrenceudsætte opgaverne", "Konkurrenceudsættelse er ikke vejen frem",
+                  1.0, 0.9, 0.7, 0.8)
+    assert not states("det er forkert at konkurrenceudsætte opgaverne", "Konkurrenceudsættelse er vejen frem",
+                      1.0, 0.9, 0.7, 0.8)
 
 
 @pytest.mark.parametrize("question", ["og brugerne?", "hvad kom der ud af det?", "hvad mente de om det?"])
