@@ -30,8 +30,9 @@ DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "covera
                  "compound_zipf": 3.5,
                  "fact_boost": 1.0}
 # a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
-_WHERE_RE = re.compile(r"^\s*(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit))\b|where\b)", re.I)
-_WHEN_RE = re.compile(r"^\s*(?:hvornår|when)\b", re.I)
+_LEAD = r"^\s*(?:(?:og|men|and|but|so)\s+)?"  # "og hvor blev det holdt?" (a follow-up) asks where too
+_WHERE_RE = re.compile(_LEAD + r"(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit|melder|tilmelder|finder|står|læser|kan))\b|where\b)", re.I)
+_WHEN_RE = re.compile(_LEAD + r"(?:hvornår|when)\b", re.I)
 
 
 DERIVED_PREFIX = 6  # letters a word family shares at least ("bekymr")

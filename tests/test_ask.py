@@ -503,3 +503,11 @@ def test_where_a_meeting_was_held_comes_from_its_own_programme_not_from_what_the
     # and the 2022 meeting held elsewhere in Ringsted is no answer
     result = assistant.ask("hvor holdt politikerne deres temamøde")
     assert not result["refused"] and "Sørup Herregaard".lower() in result["citations"][0]["text"].lower()
+
+
+def test_a_follow_up_asking_where_gets_the_place_of_the_previous_meeting(assistant):
+    result = assistant.ask("og hvor blev det holdt", previous="hvornår var kick-off mødet")
+    assert not result["refused"] and "comwell" in result["citations"][0]["text"].lower()
+    # "hvor melder man sig" asks how to sign up, not for the venue
+    result = assistant.ask("hvor melder man sig til politikertemamødet")
+    assert not result["refused"] and any("tilmeld" in c["text"].lower() for c in result["citations"][:2])
