@@ -116,7 +116,7 @@ def format_answer(result: dict) -> str:
 
 def cmd_ask(args) -> int:
     from . import Assistant
-    result = Assistant(progress=None if args.json else _progress_bar()).ask(args.question)
+    result = Assistant(progress=None if args.json else _progress_bar()).ask(args.question, previous=args.previous)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--previous", default=None, metavar="SPØRGSMÅL",
+                   help="the question asked before, for a follow-up such as \"og brugerne?\"")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("eval", help="run an eval set")
     p.add_argument("--questions", default=None)

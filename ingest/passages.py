@@ -23,6 +23,7 @@ STRUCT_MAX = 1600  # a structure longer than this is cut between its items
 SHORT_WORDS = 8  # a line shorter than this, without a sentence end, is a heading
 MIN_WORDS = 3  # shorter leftovers ("Programoplæg") are not statements
 SLIDE_BREAK = 4  # this many blank lines end a slide (and a voice box)
+TOPIC_BREAK = 2  # a heading after this many blank lines titles the voice boxes that follow ("Styring")
 SHORT_ITEM_CHARS = 100  # a run of items this short (each) ...
 SHORT_ITEM_AVG = 60  # ... and on average is a list, kept whole
 MIN_PROGRAMME_TIMES = 3  # a slide with this many time items ("09.30 Velkommen") is a programme
@@ -202,6 +203,7 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
     voice, context, in_box = section.voice, "", False
     blank = 0
     table = False
+    topic = ""  # the heading of the last slide outside a box: what a box that follows speaks about
 
     def close():
         nonlocal rows, voice, context, in_box, table
@@ -224,11 +226,14 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
         box = _box_at(text, layout.boxes)
         if box:
             close()
-            voice, context, in_box, blank = box[1], box[0], True, 0
+            # "Brugerne siger" after the slide "Styring" is what the users said about styring
+            voice, context, in_box, blank = box[1], _joined(topic, box[0]), True, 0
             continue
         if stripped in repeated and not _template_of(text, layout.templates):
             if rows or blank >= SLIDE_BREAK:
                 close()
+            if blank >= TOPIC_BREAK and not in_box:
+                topic = stripped  # a slide's title ("Styring"), not a sub-heading repeated in each
             context, blank = stripped, 0
             continue
         if (not rows and context and blank == 0 and stripped[:1].islower()
@@ -239,6 +244,8 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
                 or (blank >= SLIDE_BREAK - 1 and _start_kind(text) == "prose" and heading_like(stripped)))
         if ends and rows:
             close()
+        if not rows and not in_box and blank >= TOPIC_BREAK and heading_like(stripped) and not is_bullet(text):
+            topic = stripped  # kept over the slides of bullets that follow it
         t = _template_of(text, layout.templates)
         table = table or bool(t and t.table)
         rows.append(_Row(line_no, text, blank))

@@ -205,3 +205,16 @@ def test_a_brugerne_siger_statement_is_not_presented_as_said_at_the_7_april_meet
     # where the same statement stands in the minutes of the meeting where it was said, it is named
     said = [r for r in records if r["heading"].endswith("Fagpersonerne siger") and r["meeting"]]
     assert said and all(r["meeting"] == "fagpersoner_2017" for r in said)
+
+
+@pytest.mark.parametrize("start, voice, area", [
+    ("Solidariske samarbejdsmodeller på tværs af kommuner", "professionals", "Styring"),
+    ("Vi ønsker at blive inddraget tidligt", "users", "Rammeaftalens form"),
+])
+def test_a_voice_box_on_the_theme_meeting_slides_is_titled_with_its_focus_area(corpus, start, voice, area):
+    """«Fagpersonerne siger» under the slide "Styring" is what the professionals said about styring:
+    "hvad sagde fagfolk om styring?" has to find it by its heading, and the label says so."""
+    _, _, records = corpus
+    places = [p for p in _places(records) if p["file"].startswith("001") and p["text"].startswith(start)]
+    assert places and all(p["voice"] == voice for p in places)
+    assert all(f"– {area}" in p["heading"] and p["heading"].endswith("siger") for p in places)
