@@ -19,6 +19,7 @@ from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
 from .config import Settings
 from .lexicon import WORD_RE, lemma
+from .ordinals import resolve as resolve_ordinals
 from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
 from .retrieve import meetings_of, places, voice_meetings
 from .store import IndexUnavailable, open_index
@@ -157,7 +158,7 @@ class Assistant:
 
     def _search(self, retriever, text, voices, meetings, previous, claim: str | None = None):
         voice_cues, meeting_cues = self.cues()
-        search_text = rewrite_followup(text, previous, voice_cues, meeting_cues)
+        search_text = resolve_ordinals(rewrite_followup(text, previous, voice_cues, meeting_cues), retriever.numbered)
         if previous and self.settings.generator != "extractive" and search_text != text:
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text

@@ -19,6 +19,7 @@ from ingest.lexical import _stopwords, times, tokens
 from ingest.units import statement_units
 
 from .expect import speakers
+from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
                       proper_names, stem)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
@@ -149,6 +150,8 @@ class HybridRetriever(BaseRetriever):
         cues = [c for d in getattr(manifest, "voices", {}).values() for c in d.get("cues", [])]
         cues += [c for m in getattr(manifest, "meetings", {}).values() for c in m.cues]
         self._cue_words = {w for c in cues for w in WORD_RE.findall(c.lower())}
+        # "den tredje vision": the numbered lists of the passages (assistant/ordinals.py)
+        self.numbered = numbered_lists([r.get("text", "") for r in index.records])
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
         self._vectors: dict[str, np.ndarray] | None = None  # stored passage vectors, loaded on first need

@@ -1,0 +1,27 @@
+"""Ordinal references ("den tredje vision") resolved against the numbered lists of the passages."""
+from __future__ import annotations
+
+from assistant.ordinals import numbered_lists, resolve
+
+PROGRAMME = ("11.40 Rammeaftalen som redskab – Visioner og temaer Tre forskellige visioner:\n"
+             "1. Tættere klyngesamarbejde om tilvejebringelse af tilbudsvifte\n"
+             "2. Tilbud til de 31 målgrupper planlægges på tværs af de 17 kommuner\n3. Øget selvforsyning")
+
+
+def test_the_nth_item_of_a_numbered_list_is_what_the_ordinal_points_at():
+    lists = numbered_lists([PROGRAMME])
+    assert resolve("hvor stor en selvforsyning lægger den tredje vision op til", lists).endswith("Øget selvforsyning")
+    assert "31 målgrupper" in resolve("hvad gik den anden vision ud på", lists)
+    assert "31 målgrupper" in resolve("what was the second vision about", lists)
+
+
+def test_labelled_things_are_referred_to_by_their_label():
+    assert resolve("hvad handler den fjerde udfordring om", {}).endswith("udfordring 4")
+    assert resolve("what is the third option", {}).endswith("mulighed 3")
+
+
+def test_other_is_not_second_and_unknown_lists_change_nothing():
+    lists = numbered_lists([PROGRAMME])
+    q = "hvad sagde fagfolkene om job når borgeren bor i en anden kommune"
+    assert resolve(q, lists) == q
+    assert resolve("hvad var den femte vision", lists) == "hvad var den femte vision"
