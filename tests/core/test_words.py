@@ -68,6 +68,9 @@ def test_capitalised_words_skip_the_first_word():
     ("står der i temaoplægget at de anbefaler mulighed 5?", "de anbefaler mulighed 5"),
     ("sagde politikerne på kick-off at man skulle flytte penge?", "man skulle flytte penge"),
     ("blev det skrevet ned på mødet i solrød, at brugerne vil inddrages?", "brugerne vil inddrages"),
+    # a yes/no question about who said it, or about a number
+    ("var det fagfolkene der ville have en udligningsordning?", "fagfolkene der ville have en udligningsordning"),
+    ("var der omkring 50 deltagere på brugermødet?", "omkring 50 deltagere på brugermødet"),
     # any group in the definite plural, more verbs of saying, "komme ind på"
     ("mente fagfolkene at socialpsykiatrien ikke hører til", "socialpsykiatrien ikke hører til"),
     ("sagde handicaprådene at borgerne skal inddrages", "borgerne skal inddrages"),
@@ -84,7 +87,8 @@ def test_claim_questions_are_recognised(question, claim):
                                       "hvad sagde de på mødet i marts om at samarbejde?",
                                       "hvem var med til mødet i solrød", "hvad står der om overgange?",
                                       "hvad mente fagfolkene om styring", "sagde politikerne noget om de private firmaer",
-                                      "hvorfor mente fagpersonerne at det var svært"])
+                                      "hvorfor mente fagpersonerne at det var svært",
+                                      "var der nogen der ville bruge videomøder", "hvad var det der skete i solrød"])
 def test_other_questions_are_no_claims(question):
     assert claim_of(question) is None
 
