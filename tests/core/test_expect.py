@@ -311,3 +311,9 @@ def test_a_long_question_of_small_words_is_searched_not_called_vague():
     # «Vi i stedet for os-dem» stands on Bord 10's card: every word is a stopword
     assert not E.vague("hvem ville have at det skulle være vi i stedet for os og dem", [], False)
     assert E.vague("og hvad med det", [], False)
+
+
+def test_a_name_in_a_programme_set_in_capitals_answers_who_opened_the_meeting():
+    programme = ["12.00 VELKOMMEN OG DAGENS PROGRAM V. DIREKTØR BRUNO LIND, NÆSTVED KOMMUNE"]
+    assert E.unmet("hvem åbnede mødet for lederne d 17 marts", programme) is None
+    assert E.unmet("hvem åbnede mødet", ["12.00 VELKOMMEN OG DAGENS PROGRAM"]).id == "person"
