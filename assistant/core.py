@@ -310,7 +310,10 @@ class Assistant:
         top = hits[:self.settings.answer_k]
         # "hvem var formand for KKR i 2022?": the name has to stand in a passage of the meeting the
         # question names, not in another meeting's programme (all of them when none of the best is its)
-        pool = [h for h in top if set(named) & meetings_of(h.record)] or top
+        # a meeting held on a day ("7. april 2017"), not the whole process ("2016-2017")
+        held = {m for m in named if m in manifest.meetings
+                and re.search(r"\d{1,2}\.\s*[a-zæøå]+\s+\d{4}", manifest.meetings[m].date_label)}
+        pool = [h for h in top if held & meetings_of(h.record)] or top
         texts = [p.get("text", "") for h in pool for p in places(h.record)]
         # a list or programme answers "hvor mange …?" by its items only when it is about what the
         # question counts (or, without a counted word, names): not a registration list beside the point

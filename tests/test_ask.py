@@ -511,3 +511,10 @@ def test_a_follow_up_asking_where_gets_the_place_of_the_previous_meeting(assista
     # "hvor melder man sig" asks how to sign up, not for the venue
     result = assistant.ask("hvor melder man sig til politikertemamødet")
     assert not result["refused"] and any("tilmeld" in c["text"].lower() for c in result["citations"][:2])
+
+
+def test_a_count_for_the_whole_process_is_not_narrowed_to_one_meeting(assistant):
+    # "processen" names the process as a whole, whose total («mere end 200») stands in the
+    # closing meeting's text; only a meeting held on one day narrows where a number must stand
+    result = assistant.ask("Hvor mange deltog i processen i alt?")
+    assert not result["refused"] and any("mere end 200" in c["text"] for c in result["citations"])
