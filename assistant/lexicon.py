@@ -3,6 +3,7 @@ against the corpus vocabulary, word frequencies (wordfreq), English->Danish word
 near-synonyms (assistant/lexicon.toml)."""
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import tomllib
@@ -144,6 +145,7 @@ class Vocabulary:
         self.forms = self.words | self.lemmas
         self.stems = {stem(w) for w in words}
         self._split: dict[str, list[str]] = {}
+        self._sorted: list[str] | None = None  # the words in order, for compounds_with
 
     def known(self, word: str) -> bool:
         return word in self.forms or lemma(word) in self.forms or stem(word) in self.stems
@@ -161,9 +163,13 @@ class Vocabulary:
         (a short word begins too many compounds: "svar" is no "svarprocent")."""
         if len(word) < COMPOUND_HEAD_MIN:
             return []
+        if self._sorted is None:
+            self._sorted = sorted(self.words)
         out = []
-        for w in sorted(self.words):
-            if w.startswith(word) and len(w) >= len(word) + 4:
+        for w in self._sorted[bisect.bisect_left(self._sorted, word):]:
+            if not w.startswith(word):
+                break
+            if len(w) >= len(word) + 4:
                 rest = w[len(word):]
                 if any(rest.startswith(link) and len(rest) - len(link) >= 4
                        and (self.known(rest[len(link):]) or danish_zipf(rest[len(link):]) >= 3.0)
