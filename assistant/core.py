@@ -20,7 +20,8 @@ from .claims import verdict as claim_verdict
 from .config import Settings
 from .lexicon import WORD_RE, lemma
 from .ordinals import resolve as resolve_ordinals
-from .query import Query, analyse, by_year, clean_question, has_words, rewrite_followup, topic_words
+from .query import (Query, analyse, by_year, clean_question, has_words, meetings_of_years, rewrite_followup,
+                    topic_words)
 from .retrieve import meetings_of, places, voice_meetings
 from .store import IndexUnavailable, open_index
 
@@ -296,9 +297,7 @@ class Assistant:
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         retriever = self.ready()
         named = by_year(text, analyse(text, *self.cues()).meetings, self.years()) or list(meetings)
-        if not named:  # a year alone names the meetings held that year ("formand for KKR i 2022")
-            said = set(re.findall(r"\b(?:19|20)\d\d\b", text))
-            named = [m for m, year in self.years().items() if year in said]
+        named = named or meetings_of_years(text, self.years())  # a year alone ("formand for KKR i 2022")
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:
@@ -310,9 +309,7 @@ class Assistant:
         top = hits[:self.settings.answer_k]
         # "hvem var formand for KKR i 2022?": the name has to stand in a passage of the meeting the
         # question names, not in another meeting's programme (all of them when none of the best is its)
-        # a meeting held on a day ("7. april 2017"), not the whole process ("2016-2017")
-        held = {m for m in named if m in manifest.meetings
-                and re.search(r"\d{1,2}\.\s*[a-zæøå]+\s+\d{4}", manifest.meetings[m].date_label)}
+        held = {m for m in named if m in manifest.meetings and manifest.meetings[m].held_on_a_day}
         pool = [h for h in top if held & meetings_of(h.record)] or top
         texts = [p.get("text", "") for h in pool for p in places(h.record)]
         # a list or programme answers "hvor mange …?" by its items only when it is about what the

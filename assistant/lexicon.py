@@ -14,6 +14,7 @@ WORD_RE = re.compile(r"[0-9a-zæøåéü]+")
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.toml"
 LINKS = ("", "s", "e")  # Danish compound linking letters ("handicap|s|område")
 MIN_PART = 3
+EVERYDAY_ZIPF = 3.0  # a compound's tail this frequent in Danish is an everyday word
 COMPOUND_HEAD_MIN = 6  # a word must be this long to be looked up as the first part of corpus compounds
 log = logging.getLogger("rammeaftale")
 
@@ -172,7 +173,7 @@ class Vocabulary:
             if len(w) >= len(word) + 4:
                 rest = w[len(word):]
                 if any(rest.startswith(link) and len(rest) - len(link) >= 4
-                       and (self.known(rest[len(link):]) or danish_zipf(rest[len(link):]) >= 3.0)
+                       and (self.known(rest[len(link):]) or danish_zipf(rest[len(link):]) >= EVERYDAY_ZIPF)
                        for link in LINKS):
                     out.append(w)
         return out[:most]

@@ -98,9 +98,23 @@ def by_year(text: str, meetings: list[str], years: dict[str, str]) -> list[str]:
     """The meetings a question names, narrowed to those of the year it names ("mødet i Ringsted
     2022": the dialogue meeting of 2022, not the theme meeting of 2017 in Ringsted); unchanged when
     it names no year of theirs. years: meeting id -> its year."""
-    named = set(re.findall(r"\b(?:19|20)\d\d\b", text))
+    named = years_named(text)
     kept = [m for m in meetings if years.get(m) in named]
     return kept or meetings
+
+
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def years_named(text: str) -> set[str]:
+    return set(YEAR_RE.findall(text))
+
+
+def meetings_of_years(text: str, years: dict[str, str]) -> list[str]:
+    """The meetings held in the years a text names ("formand for KKR i 2022"). years: meeting id ->
+    its year."""
+    named = years_named(text)
+    return [m for m, year in years.items() if year in named]
 
 
 def has_words(text: str) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,11 @@ class Meeting:
     # what the material holds of the meeting: "" (what was said there is written up) or
     # "invitation" (only the invitation or programme: what was said or decided is not recorded)
     record: str = ""
+
+    @property
+    def held_on_a_day(self) -> bool:
+        """A meeting held on one day ("7. april 2017"), not a stretch of the process ("2016-2017")."""
+        return bool(re.search(r"\d{1,2}\.\s*[a-zæøå]+\s+\d{4}", self.date_label))
 
 
 @dataclass(frozen=True)
