@@ -524,12 +524,15 @@ class HybridRetriever(BaseRetriever):
         sims = dict(dense)
         sims.update(self.similarities(vec, [rid for rid in fused if rid not in sims]))
         total = sum(t.weight for t in terms if t.alts)
+        # "Bord 2", "udfordring 2" (also "den anden udfordring", assistant/ordinals.py): the passage
+        # that names the numbered thing states a fact the question asks about
+        named = [re.compile(rf"\b{re.escape(e)}(?!\d)", re.I) for e in numbered_entities(query.text)]
         hits = []
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
             if rec is None:
                 continue
-            if facts and self._states_fact(facts, rid, rec):
+            if (facts and self._states_fact(facts, rid, rec)) or any(p.search(rec.get("text", "")) for p in named):
                 score *= 1 + k["fact_boost"]
             rec_voices = {p.get("voice", "") for p in places(rec)}
             # "hvor holdt politikerne deres temamøde?": the group names the meeting; its place or

@@ -518,3 +518,9 @@ def test_a_count_for_the_whole_process_is_not_narrowed_to_one_meeting(assistant)
     # closing meeting's text; only a meeting held on one day narrows where a number must stand
     result = assistant.ask("Hvor mange deltog i processen i alt?")
     assert not result["refused"] and any("mere end 200" in c["text"] for c in result["citations"])
+
+
+def test_a_numbered_thing_named_by_its_ordinal_is_cited(assistant):
+    # "den anden udfordring" is «Udfordring 2» of the kick-off's theme paper
+    result = assistant.ask("hvad var den anden udfordring i temaoplægget")
+    assert not result["refused"] and any(c["text"].startswith("Udfordring 2:") for c in result["citations"][:3])
