@@ -49,6 +49,25 @@ def zipf(word: str) -> float:
 MIN_COMPOUND_PART = 3
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn a into b."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def typo_edits(word: str) -> int:
+    """How many edits a misspelling of a word this long may have: one in a short word, two in a
+    long one ("konkurenceudsættelse"); more makes another word ("aflastning" is no «afslutning»)."""
+    return 1 if len(word) < 9 else 2
+
+
 @lru_cache(maxsize=20_000)
 def danish_zipf(word: str) -> float:
     """How everyday a Danish word is (wordfreq Zipf frequency of the word or its lemma). wordfreq

@@ -20,8 +20,8 @@ from ingest.units import statement_units
 
 from .expect import speakers
 from .ordinals import numbered_lists
-from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, english, english_phrases, lemma,
-                      proper_names, stem)
+from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, lemma,
+                      proper_names, stem, typo_edits)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 log = logging.getLogger("rammeaftale")
@@ -185,9 +185,11 @@ class HybridRetriever(BaseRetriever):
         return len(tok) >= 5 and bool(difflib.get_close_matches(tok, self._joined.get(tok[0], ()), n=1, cutoff=0.8))
 
     def _fix(self, tok: str) -> str:
-        """The closest corpus stem of a misspelt stem ("" for none), cached and bounded."""
+        """The closest corpus stem of a misspelt stem ("" for none), cached and bounded: a typo,
+        a few edits away (lexicon.typo_edits), not merely a similar word."""
         if tok not in self._fuzzy:
-            close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=1, cutoff=0.8)
+            close = difflib.get_close_matches(tok, self._vocab_by_start.get(tok[0], ()), n=3, cutoff=0.8)
+            close = [c for c in close if edit_distance(tok, c) <= typo_edits(tok)]
             if len(self._fuzzy) > 50_000:
                 self._fuzzy.clear()
             self._fuzzy[tok] = close[0] if close else ""
@@ -247,7 +249,8 @@ class HybridRetriever(BaseRetriever):
                     alts.extend(self._derived(stem(lemma(word))))
                 if not alts:  # "mentimeter" for «Mentimetermåling», "underskud" for «underskudsgarantier»
                     alts.extend(stem(w) for w in self.words.compounds_with(word))
-                if not alts and len(st) >= 5 and fuzzy_left > 0:
+                # a misspelling, not an everyday word the corpus lacks ("ansættes" is no «afsæt»)
+                if not alts and len(st) >= 5 and fuzzy_left > 0 and danish_zipf(word) < self.knobs["common_zipf"]:
                     fuzzy_left -= 1
                     fixed = self._fix(st)
                     if fixed:

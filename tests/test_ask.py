@@ -524,3 +524,12 @@ def test_a_numbered_thing_named_by_its_ordinal_is_cited(assistant):
     # "den anden udfordring" is «Udfordring 2» of the kick-off's theme paper
     result = assistant.ask("hvad var den anden udfordring i temaoplægget")
     assert not result["refused"] and any(c["text"].startswith("Udfordring 2:") for c in result["citations"][:3])
+
+
+def test_a_misspelling_is_corrected_but_another_word_is_not_taken_for_one(assistant):
+    terms = {t.word: t for t in assistant.ready().terms("konkurenceudsættelse og aflastning og ansættes")}
+    assert any(a.startswith("konkurrenceudsæt") for a in terms["konkurenceudsættelse"].alts)
+    # «afslutning» and «afsæt» are in the corpus; "aflastning" and "ansættes" are other words
+    assert not terms["aflastning"].alts and not terms["ansættes"].alts
+    result = assistant.ask("står der noget om at pårørende skal have mere aflastning")
+    assert result["kind"] == "claim_no"

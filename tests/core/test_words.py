@@ -194,3 +194,11 @@ def test_a_word_the_corpus_has_only_as_the_start_of_a_compound_finds_that_compou
                         "Svarprocenten var høj, og medansvar blev nævnt."])
     assert vocab.compounds_with("underskud") == ["underskudsgarantier"]
     assert vocab.compounds_with("svar") == []  # too short: it begins too many compounds
+
+
+def test_edit_distance_counts_typing_errors():
+    from assistant.lexicon import edit_distance, typo_edits
+    assert edit_distance("overgagne", "overgange") == 1  # two letters swapped
+    assert edit_distance("politkerne", "politikerne") == 1  # a letter left out
+    assert edit_distance("aflastning", "afslutning") == 3  # another word, not a typo
+    assert typo_edits("kikoff") == 1 and typo_edits("konkurenceudsættelse") == 2
