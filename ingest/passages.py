@@ -517,8 +517,11 @@ def slide_blocks(file: str, lines: list[str], section: Section, skipped: set[int
 # -- passages ------------------------------------------------------------------------------
 
 def _trim(piece: str, sa: int, sb: int) -> tuple[int, int]:
-    """Without the bullets, dashes and spaces around it (markup and quotes stay)."""
-    while sa < sb and (piece[sa].isspace() or piece[sa] in BULLETS + "-–*#>|"):
+    """Without the bullets, dashes and spaces around it (markup and quotes stay), and without a
+    full stop or comma left over from the sentence before it (". Mere fokus på effekt …" where
+    the sentence before was cut off as a statement recorded elsewhere)."""
+    while sa < sb and (piece[sa].isspace() or piece[sa] in BULLETS + "-–*#>|"
+                       or (piece[sa] in ".,;:" and (sa + 1 == sb or piece[sa + 1].isspace()))):
         sa += 1
     while sb > sa and piece[sb - 1].isspace():
         sb -= 1

@@ -156,3 +156,12 @@ def test_near_duplicates_are_grouped_with_the_best_ranked_file_canonical():
     assert len(groups) == 2
     g = next(g for g in groups if "overgange" in g.text)
     assert g.file == "001.txt" and [p["file"] for p in g.also_in] == ["004.txt"]
+
+
+def test_a_passage_left_after_a_known_statement_does_not_start_with_its_full_stop():
+    known = Passage("a.txt", 3, 4, "Konkurrenceudsættelse af opgaverne er ikke vejen frem.", "users", "m", "H")
+    raw = "Konkurrenceudsættelse af opgaverne er ikke vejen frem. Mere fokus på effekt på tværs af kommunerne."
+    block = Block(raw, [7] * len(raw), "users", "m", "H", "b.txt")
+    _, residue = align(block, known_keys([known]))
+    texts = [p.text for p in passages_from(block, residue)]
+    assert texts == ["Mere fokus på effekt på tværs af kommunerne."]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,12 @@ def test_every_passage_and_place_stands_in_its_original_lines(records):
         original = match_key(_original(p["file"], p["line_start"], p["line_end"]))
         for item in p["text"].split("\n"):  # a structure's items, each in its lines
             assert match_key(item) in original, p
+
+
+def test_no_passage_starts_with_a_scrap_of_punctuation(records):
+    # a citation opens with its words, not with the full stop of the sentence cut off before it
+    for p in _places(records):
+        assert not re.match(r"[.,;:]\s", p["text"] + " "), p
 
 
 def test_unrelated_document_titles_of_004_are_not_indexed(records):
