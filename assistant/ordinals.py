@@ -53,14 +53,27 @@ def resolve(text: str, lists: dict[tuple[str, int], str]) -> str:
     lægger den tredje vision op til" + «Øget selvforsyning»; "den anden udfordring" + "udfordring 2".
     Unchanged when nothing is referred to."""
     extra = []
-    for m in _REF_RE.finditer(text.lower()):
+    low = text.lower()
+    for m in _REF_RE.finditer(low):
         article, ordinal, word = m.groups()
         if ordinal in ("anden", "andet") and not article:
             continue
         n, noun = ORDINALS[ordinal], _noun(word)
         label = LABELLED.get(noun) or LABELLED.get(word)
+        if not label and (noun, n) not in lists and article and _function_word(word):
+            # "hvad var fordelene ved den første?" after "hvad var de tre visioner …": the
+            # ordinal stands alone and counts the numbered things the text names elsewhere
+            noun = next((_noun(w) for w in re.findall(r"[a-zæøå]{4,}", low[:m.start()] + " " + low[m.end():])
+                         if LABELLED.get(_noun(w)) or (_noun(w), n) in lists), "")
+            label = LABELLED.get(noun)
         if label:
             extra.append(f"{label} {n}")
         elif (noun, n) in lists:
             extra.append(lists[(noun, n)])
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+def _function_word(word: str) -> bool:
+    """A word that is no noun an ordinal could count ("den første hvad …", "den tredje og …")."""
+    from ingest.lexical import _stopwords
+    return word in _stopwords() or word in ("hvad", "hvem", "hvor", "hvordan", "hvilken", "hvilke", "what", "which")

@@ -25,3 +25,12 @@ def test_other_is_not_second_and_unknown_lists_change_nothing():
     q = "hvad sagde fagfolkene om job når borgeren bor i en anden kommune"
     assert resolve(q, lists) == q
     assert resolve("hvad var den femte vision", lists) == "hvad var den femte vision"
+
+
+def test_an_ordinal_standing_alone_counts_the_numbered_things_named_around_it():
+    lists = numbered_lists([PROGRAMME])
+    # "hvad var fordelene ved den første?" after "hvad var de tre visioner …?" (the follow-up's search text)
+    asked = resolve("hvad var fordelene ved den første hvad var de tre visioner man diskuterede", lists)
+    assert asked.endswith("Tættere klyngesamarbejde om tilvejebringelse af tilbudsvifte")
+    # an ordinal with a noun of its own is not taken for another list's item
+    assert resolve("hvad skete der på det første møde om visionerne", lists) == "hvad skete der på det første møde om visionerne"
