@@ -377,6 +377,9 @@ class Assistant:
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
         reason = self._unanswerable_reason(search_text, hits, meetings, manifest, text) if hits else ""
+        if not reason and kind == "refused" and support["missing"]:  # "hvad viste mentimeter-målingen?"
+            heading = E.heading_only(support["missing"], retriever.empty_headings)
+            reason = E.heading_reason(heading) if heading else ""
         if kind == "refused" or not hits or reason:
             closest = self._cite(hits[:3], manifest, search_text)
             out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,

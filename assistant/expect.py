@@ -234,3 +234,18 @@ def vague(question: str, topic: list[str], named_cue: bool) -> bool:
 def vague_message(claim: bool = False) -> str:
     v = _data().get("vague", {})
     return v.get("claim_message" if claim else "message", "")
+
+
+def heading_only(words: list[str], empty_headings: list[str]) -> str:
+    """The heading of a section without text that a question word is a word or the start of a
+    compound of ("mentimeter" for «Mentimetermåling»), as written; "" when there is none.
+    words: the question words no passage holds; empty_headings: the markers of such sections."""
+    for heading in empty_headings:
+        parts = re.findall(r"[\wæøåéü]+", heading.lower())
+        if any(len(w) >= 4 and any(p.startswith(w) for p in parts) for w in words):
+            return heading
+    return ""
+
+
+def heading_reason(heading: str) -> str:
+    return _data().get("heading_only", {}).get("reason", "").format(heading=heading)

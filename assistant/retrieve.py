@@ -172,6 +172,12 @@ class HybridRetriever(BaseRetriever):
         # people the passages name (speakers in programmes, signatories), with their workplaces
         own = [r["text"] for r in index.records]
         self.speakers = speakers(own, proper_names(own, self._cue_words))
+        # markers of the sections that gave no passage (a slide that was an image): their words
+        # are in the material only as a heading
+        headings = [p.get("heading", "") for r in index.records for p in places(r)]
+        self.empty_headings = list(dict.fromkeys(
+            s.marker for f in index.manifest.files for s in f.sections
+            if not s.exclude and not any(h.startswith(s.heading) for h in headings)))
 
     # -- words -------------------------------------------------------------------------------
     def known_word(self, tok: str) -> bool:

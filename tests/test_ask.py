@@ -533,3 +533,11 @@ def test_a_misspelling_is_corrected_but_another_word_is_not_taken_for_one(assist
     assert not terms["aflastning"].alts and not terms["ansættes"].alts
     result = assistant.ask("står der noget om at pårørende skal have mere aflastning")
     assert result["kind"] == "claim_no"
+
+
+def test_a_thing_the_material_has_only_as_a_heading_is_refused_with_that_reason(assistant):
+    # the theme meeting's «Mentimetermåling» slide has a heading and no text under it
+    result = assistant.ask("hvad viste mentimeter afstemningen på politikermødet")
+    assert result["kind"] == "refused"
+    assert "kun overskriften «Mentimetermåling»" in result["reason"]
+    assert result["reason"] in result["answer"]

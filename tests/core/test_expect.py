@@ -317,3 +317,9 @@ def test_a_name_in_a_programme_set_in_capitals_answers_who_opened_the_meeting():
     programme = ["12.00 VELKOMMEN OG DAGENS PROGRAM V. DIREKTØR BRUNO LIND, NÆSTVED KOMMUNE"]
     assert E.unmet("hvem åbnede mødet for lederne d 17 marts", programme) is None
     assert E.unmet("hvem åbnede mødet", ["12.00 VELKOMMEN OG DAGENS PROGRAM"]).id == "person"
+
+
+def test_a_question_word_found_only_in_an_empty_sections_heading_names_that_heading():
+    from assistant.expect import heading_only
+    assert heading_only(["mentimeter"], ["Tak for denne gang", "Mentimetermåling"]) == "Mentimetermåling"
+    assert heading_only(["syddanmark"], ["Mentimetermåling"]) == ""
