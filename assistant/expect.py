@@ -146,9 +146,9 @@ def unlisted(question: str, texts: list[str]) -> str:
     cannot be answered when no text lists that many ([enumeration] in expect.toml); "" otherwise."""
     patterns, least, reason = _enumeration()
     m = next((m for p in patterns for m in [p.search(question.lower())] if m), None)
-    if not m or int(m.group("n")) < least:
+    n = int(m.group("n")) if m else 0
+    if n < least:
         return ""
-    n = int(m.group("n"))
     return "" if any(_items(t) >= n for t in texts) else reason.format(n=n, what=m.group("what"))
 
 

@@ -176,7 +176,7 @@ class HybridRetriever(BaseRetriever):
         # are in the material only as a heading
         headings = [p.get("heading", "") for r in index.records for p in places(r)]
         self.empty_headings = list(dict.fromkeys(
-            s.marker for f in index.manifest.files for s in f.sections
+            s.marker for f in getattr(getattr(index, "manifest", None), "files", ()) for s in f.sections
             if not s.exclude and not any(h.startswith(s.heading) for h in headings)))
 
     # -- words -------------------------------------------------------------------------------
