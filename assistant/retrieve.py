@@ -68,6 +68,24 @@ class Term:
         return any(a in found for a in self.alts) or (bool(self.parts) and all(p in found for p in self.parts))
 
 
+HEAD_MIN = 5  # letters of a compound's head that stands for the compound ("aftal" in "rammeaftal")
+# prefixes that make another word, not a compound ("samarbejde" is no "arbejde")
+PREFIXES = frozenset("sam til for mod med ind over under gen mis van bort frem".split())
+
+
+def compound_heads(doc: set[str], vocab: set[str]) -> set[str]:
+    """The heads of a passage's compounds that are corpus stems themselves ("aftal" for
+    "rammeaftal", "inddrag" for "brugerinddrag"): a question saying "aftalen" for «rammeaftalen»
+    asks about what the passage holds."""
+    out = set()
+    for tok in doc:
+        for i in range(3, len(tok) - HEAD_MIN + 1):
+            if tok[i:] in vocab and tok[:i] not in PREFIXES:
+                out.add(tok[i:])
+                break  # the longest head
+    return out
+
+
 def _by_start(words) -> dict[str, list[str]]:
     """Words by first letter: a misspelling rarely changes the first letter, and the fuzzy
     look-up then compares with a few hundred words instead of all."""
@@ -129,6 +147,8 @@ class HybridRetriever(BaseRetriever):
         texts = [f"{r.get('heading', '')} {r['text']}" for r in index.records]
         self.words = Vocabulary(texts)
         self._doc_tokens = [set(tokens(t)) for t in texts]
+        if int(self.knobs.get("compound_heads", 0)):
+            self._doc_tokens = [doc | compound_heads(doc, self._vocab) for doc in self._doc_tokens]
         # a passage's own words, without its heading: where a place or date has to stand for the
         # passage to say it (a heading "Kick-off møde den 25. november 2016" is over every item)
         self._text_tokens = [set(tokens(r["text"])) for r in index.records]

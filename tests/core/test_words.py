@@ -202,3 +202,10 @@ def test_edit_distance_counts_typing_errors():
     assert edit_distance("politkerne", "politikerne") == 1  # a letter left out
     assert edit_distance("aflastning", "afslutning") == 3  # another word, not a typo
     assert typo_edits("kikoff") == 1 and typo_edits("konkurenceudsættelse") == 2
+
+
+def test_a_compounds_head_stands_for_it_but_a_prefix_makes_another_word():
+    from assistant.retrieve import compound_heads
+    vocab = {"rammeaftal", "aftal", "samarbejd", "arbejd", "temaoplæg", "oplæg"}
+    assert compound_heads({"rammeaftal", "temaoplæg"}, vocab) == {"aftal", "oplæg"}
+    assert compound_heads({"samarbejd"}, vocab) == set()  # "samarbejde" is no "arbejde"
