@@ -14,6 +14,9 @@ ORDINALS = {"første": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4, "fem
 LABELLED = {"mulighed": "mulighed", "udfordring": "udfordring", "bord": "bord", "gruppe": "gruppe",
             "spørgsmål": "spørgsmål", "option": "mulighed", "challenge": "udfordring", "table": "bord"}
 ENGLISH_NOUNS = {"vision": "vision", "visions": "vision", "statement": "udsagn"}
+# the words the kick-off material itself uses for its three visions («FORDELE VED SCENARIET»,
+# «Ingen af modellerne kan bruges» on the vision slides): "den tredje model" is the third vision
+SAME_LIST = {"model": "vision", "scenarie": "vision", "scenarium": "vision", "scenario": "vision"}
 # "anden"/"andet" is "other" as often as "second": only after the definite article ("den anden
 # vision", not "en anden kommune"); the other ordinals also stand alone ("tredje vision")
 _REF_RE = re.compile(r"\b(?:(den|det|the)\s+)?(første|anden|andet|tredje|fjerde|femte|sjette|syvende|ottende|niende"
@@ -22,7 +25,8 @@ _INTRO_RE = re.compile(r"([^:\n]{0,80}):\s*$")
 
 
 def _noun(word: str) -> str:
-    return ENGLISH_NOUNS.get(word) or lemma(word)
+    noun = ENGLISH_NOUNS.get(word) or lemma(word)
+    return SAME_LIST.get(noun, noun)
 
 
 def numbered_lists(texts: list[str]) -> dict[tuple[str, int], str]:

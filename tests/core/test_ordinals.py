@@ -34,3 +34,9 @@ def test_an_ordinal_standing_alone_counts_the_numbered_things_named_around_it():
     assert asked.endswith("Tættere klyngesamarbejde om tilvejebringelse af tilbudsvifte")
     # an ordinal with a noun of its own is not taken for another list's item
     assert resolve("hvad skete der på det første møde om visionerne", lists) == "hvad skete der på det første møde om visionerne"
+
+
+def test_the_materials_own_words_for_the_visions_point_at_the_same_list():
+    lists = numbered_lists([PROGRAMME])
+    assert resolve("hvor stor en andel skulle kommunerne selv klare i den tredje model", lists).endswith("Øget selvforsyning")
+    assert "31 målgrupper" in resolve("hvad var fordelene ved det andet scenarie", lists)
