@@ -315,7 +315,7 @@ def test_blind_questions_cover_the_kinds_users_ask():
 
 
 def test_claim_questions_ask_whether_something_was_said_or_recorded():
-    cues = ("står det", "står der", "blev det", "sagde", "sagt", "nævnt", "noteret", "skrevet", "er det", "mente", "mener",
+    cues = ("står det", "står der", "blev det", "sagde", "sagt", "nævnt", "noteret", "skrevet", "skrev", "er det", "mente", "mener",
             "syntes", "synes", "written down", "recorded")
     odd = [qid(q) for q in _blind() if q.get("category") == "claim"
            and not any(c in q["question"].lower() for c in cues)]
