@@ -519,9 +519,11 @@ def slide_blocks(file: str, lines: list[str], section: Section, skipped: set[int
 def _trim(piece: str, sa: int, sb: int) -> tuple[int, int]:
     """Without the bullets, dashes and spaces around it (markup and quotes stay), and without a
     full stop or comma left over from the sentence before it (". Mere fokus på effekt …" where
-    the sentence before was cut off as a statement recorded elsewhere)."""
+    the sentence before was cut off as a statement recorded elsewhere), and without a stray accent
+    typed before the first word ("´Specialisering – det svære …", 001 line 1694)."""
     while sa < sb and (piece[sa].isspace() or piece[sa] in BULLETS + "-–*#>|"
-                       or (piece[sa] in ".,;:" and (sa + 1 == sb or piece[sa + 1].isspace()))):
+                       or (piece[sa] in ".,;:" and (sa + 1 == sb or piece[sa + 1].isspace()))
+                       or (piece[sa] in "´`" and sa + 1 < sb and piece[sa + 1].isalpha())):
         sa += 1
     while sb > sa and piece[sb - 1].isspace():
         sb -= 1

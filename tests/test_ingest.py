@@ -56,6 +56,7 @@ def test_no_passage_starts_with_a_scrap_of_punctuation(records):
     # a citation opens with its words, not with the full stop of the sentence cut off before it
     for p in _places(records):
         assert not re.match(r"[.,;:]\s", p["text"] + " "), p
+        assert not re.match(r"[´`]\w", p["text"]), p  # nor with an accent typed before its first word
 
 
 def test_unrelated_document_titles_of_004_are_not_indexed(records):
