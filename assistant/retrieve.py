@@ -32,6 +32,8 @@ DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "covera
                  "fact_boost": 1.0}
 # a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
 _LEAD = r"^\s*(?:(?:og|men|and|but|so)\s+)?"  # "og hvor blev det holdt?" (a follow-up) asks where too
+# … or a second question word joined on: "hvornår var politikermødet, og hvor?", "hvor og hvornår …"
+_LEAD = rf"(?:{_LEAD}|\b(?:og|samt|and)\s+)"
 _WHERE_RE = re.compile(_LEAD + r"(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit|melder|tilmelder|finder|står|læser|kan))\b|where\b)", re.I)
 _WHEN_RE = re.compile(_LEAD + r"(?:hvornår|when)\b", re.I)
 
@@ -308,11 +310,11 @@ class HybridRetriever(BaseRetriever):
             m = self.index.manifest.meetings.get(mid)
             if m is None:
                 continue
-            fact = m.place if where else m.date_label
-            parts = [set(tokens(part)) for part in fact.split(",")]
-            parts = [p for p in parts if p]
-            if parts:
-                out.append((mid, set().union(*parts), parts[0]))
+            for fact in ([m.place] if where else []) + ([m.date_label] if when else []):
+                parts = [set(tokens(part)) for part in fact.split(",")]
+                parts = [p for p in parts if p]
+                if parts:
+                    out.append((mid, set().union(*parts), parts[0]))
         return out
 
     def _states_fact(self, facts, rid: str, rec: dict) -> bool:

@@ -505,6 +505,13 @@ def test_where_a_meeting_was_held_comes_from_its_own_programme_not_from_what_the
     assert not result["refused"] and "Sørup Herregaard".lower() in result["citations"][0]["text"].lower()
 
 
+def test_a_question_asking_when_and_where_gets_both_the_date_and_the_place(assistant):
+    # the second question word joined on with "og" asks for the place too
+    for question in ("hvornår var politikermødet og hvor", "hvor og hvornår blev politikertemamødet holdt"):
+        texts = " ".join(c["text"] for c in assistant.ask(question)["citations"][:3]).lower()
+        assert "sørup herregaard" in texts and "7. april" in texts, question
+
+
 def test_a_follow_up_asking_where_gets_the_place_of_the_previous_meeting(assistant):
     result = assistant.ask("og hvor blev det holdt", previous="hvornår var kick-off mødet")
     assert not result["refused"] and "comwell" in result["citations"][0]["text"].lower()
