@@ -126,6 +126,10 @@ ANAPHORA = frozenset("""det dette den denne de dem deres disse der dér han hun 
 it that this they them those he she him her his""".split())
 # a question with a pronoun pointing back and at most this many topic words of its own is a follow-up
 FOLLOWUP_MAX_OWN = 2
+# particles that place a question after another one and name no topic ("hvilke spørgsmål ville de
+# så have svar på?", "hvad skete der bagefter?"); "så … ud" (looked) is a verb
+FOLLOWUP_PARTICLES = frozenset("så bagefter derefter dengang ellers tilsammen".split())
+_SAA_VERB_RE = re.compile(r"\bså\s+(?:\w+\s+){0,2}ud\b", re.I)
 
 
 def _cue_spans(text: str, cues) -> list[tuple[int, int]]:
@@ -159,7 +163,8 @@ def is_followup(question: str, previous: str, cue_words: set[str]) -> bool:
     q = question.strip()
     if _FOLLOWUP_RE.match(q):
         return True
-    own = [w for w in topic_words(q) if w not in cue_words]
+    particles = FOLLOWUP_PARTICLES - ({"så"} if _SAA_VERB_RE.search(q) else set())
+    own = [w for w in topic_words(q) if w not in cue_words and w not in particles]
     words = _WORD_RE.findall(q.lower())
     return not own or (len(own) <= FOLLOWUP_MAX_OWN and any(w in ANAPHORA for w in words if w != "der"))
 

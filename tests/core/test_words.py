@@ -209,3 +209,20 @@ def test_a_compounds_head_stands_for_it_but_a_prefix_makes_another_word():
     vocab = {"rammeaftal", "aftal", "samarbejd", "arbejd", "temaoplæg", "oplæg"}
     assert compound_heads({"rammeaftal", "temaoplæg"}, vocab) == {"aftal", "oplæg"}
     assert compound_heads({"samarbejd"}, vocab) == set()  # "samarbejde" is no "arbejde"
+
+
+SELFSUFFICIENCY = "hvad var indvendingerne mod visionen om 95 procent selvforsyning?"
+
+
+def test_a_particle_placing_the_question_after_the_previous_one_names_no_topic():
+    # "så" and "bagefter" say "after that", not what the question is about
+    question = "hvilke spørgsmål ville de så have svar på?"
+    assert is_followup(question, SELFSUFFICIENCY, set())
+    assert "selvforsyning" in rewrite_followup(question, SELFSUFFICIENCY, VOICES)
+
+
+def test_looked_like_is_a_verb_not_a_particle():
+    # "hvordan så det ud på kick-off mødet" asks about the meeting itself
+    assert not is_followup("hvordan så det ud på kick-off mødet", SELFSUFFICIENCY, set())
+    assert not is_followup("hvad sagde brugerne om overgange", SELFSUFFICIENCY, set())
+    assert not is_followup("hvilke spørgsmål ville de så have svar på?", "", set())
