@@ -29,6 +29,7 @@ class AnswerType:
     counted_people: re.Pattern | None = None  # "hvor mange kom …": the counted thing is people
     people: str = ""  # the word that stands for them ("deltagere")
     counted_min: int = 4  # shorter counted words are too short to find (an abbreviation may be 2)
+    generic: frozenset = frozenset()  # counted words that name no one in particular ("personer")
 
 
 def _compile(patterns, flags=re.I) -> tuple[re.Pattern, ...]:
@@ -65,7 +66,7 @@ def answer_types() -> tuple[AnswerType, ...]:
                               t.get("reason", ""), tuple(t.get("kinds", ())), case,
                               counted[0] if counted else None, int(t.get("near", 40)),
                               people[0] if people else None, str(t.get("people", "")),
-                              int(t.get("counted_min", 4))))
+                              int(t.get("counted_min", 4)), frozenset(t.get("generic", ()))))
     return tuple(out)
 
 
@@ -99,7 +100,7 @@ def _counted(t: AnswerType, question: str) -> str:
     if t.counted_people and t.people and t.counted_people.search(low):
         return t.people
     m = t.counted.search(low) if t.counted else None
-    return m.group(1) if m and len(m.group(1)) >= t.counted_min else ""
+    return m.group(1) if m and len(m.group(1)) >= t.counted_min and m.group(1) not in t.generic else ""
 
 
 def counted_word(question: str) -> str:

@@ -68,6 +68,26 @@ def typo_edits(word: str) -> int:
     return 1 if len(word) < 9 else 2
 
 
+MIN_MISSPELT = 6  # shorter words are one edit from too many others ("bord" / "bold")
+ALPHABET = "abcdefghijklmnopqrstuvwxyzæøå"
+
+
+@lru_cache(maxsize=5_000)
+def misspelt_zipf(word: str) -> float:
+    """The Zipf frequency of the most everyday word one edit (a letter left out, added, changed, or
+    two neighbours swapped) after the first letter from a word of at least MIN_MISSPELT letters:
+    "regnigner" -> «regninger» ("mentimeter" is no «centimeter»); 0.0 for a shorter word."""
+    if len(word) < MIN_MISSPELT or not word.isalpha():
+        return 0.0
+    splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]  # the first letter stands
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+    edits |= {a + c + b for a, b in splits for c in ALPHABET}
+    edits.discard(word)
+    return max((zipf(e) for e in edits), default=0.0)
+
+
 @lru_cache(maxsize=20_000)
 def danish_zipf(word: str) -> float:
     """How everyday a Danish word is (wordfreq Zipf frequency of the word or its lemma). wordfreq
@@ -245,7 +265,20 @@ class Vocabulary:
         number, year or rare term the documents lack: a reason to refuse)."""
         if self.known(word) or self.parts(word):
             return "known"
-        return self.rarity(word, capitalised, common_zipf)
+        rarity = self.rarity(word, capitalised, common_zipf)
+        if rarity == "specific" and self.misspelt(word, capitalised, common_zipf):
+            return "ordinary"  # a misspelt everyday word ("regnigner", "frivilige") names nothing
+        return rarity
+
+    def misspelt(self, word: str, capitalised: bool, common_zipf: float) -> bool:
+        """Whether a word is an everyday Danish word misspelt: one edit from one (misspelt_zipf),
+        written in lower case, and not the start of a word of the corpus ("mentimeter" is the
+        name in «Mentimetermåling», not a misspelt «centimeter»)."""
+        if capitalised or any(ch.isdigit() for ch in word) or is_place(word):
+            return False
+        if any(f.startswith(word) for f in self.forms):
+            return False
+        return misspelt_zipf(word) >= common_zipf
 
     @staticmethod
     def rarity(word: str, capitalised: bool, common_zipf: float) -> str:

@@ -323,3 +323,20 @@ def test_a_question_word_found_only_in_an_empty_sections_heading_names_that_head
     from assistant.expect import heading_only
     assert heading_only(["mentimeter"], ["Tak for denne gang", "Mentimetermåling"]) == "Mentimetermåling"
     assert heading_only(["syddanmark"], ["Mentimetermåling"]) == ""
+
+
+def test_what_a_group_said_about_how_things_stood_is_no_question_about_today():
+    # "i dag" in a question about what was said is the speakers' today, not the user's
+    said = "dem fra kommunerne, hvad sagde de om hvordan brugerinddragelsen virker ude på stederne i dag"
+    assert "today" not in [t.id for t in E.expected(said)]
+    assert "today" in [t.id for t in E.expected("hvordan virker brugerinddragelsen ude på stederne i dag")]
+
+
+def test_a_count_of_people_in_general_may_stand_anywhere_in_the_passage():
+    # «mere end 200 politikere, fagfolk …» counts the "personer" of the question
+    passage = ("I alt har mere end 200 politikere, fagfolk fra myndighedsfunktionerne og fra tilbuddene samt "
+               "repræsentanter for brugerne deltaget i processen. Det faglige personale skal klædes på.")
+    assert E.unmet("hvor mange personer deltog samlet set i hele processen", [passage]) is None
+    # a count of a named thing still needs its number beside it
+    assert E.unmet("hvor mange medarbejdere deltog", ["Medarbejdere fra tilbuddene deltog i drøftelserne om fremtidens samarbejde. "
+                                                          "Der var 17 kommuner med."]) is not None

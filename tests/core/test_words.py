@@ -226,3 +226,26 @@ def test_looked_like_is_a_verb_not_a_particle():
     assert not is_followup("hvordan så det ud på kick-off mødet", SELFSUFFICIENCY, set())
     assert not is_followup("hvad sagde brugerne om overgange", SELFSUFFICIENCY, set())
     assert not is_followup("hvilke spørgsmål ville de så have svar på?", "", set())
+
+
+def test_a_misspelt_everyday_word_is_ordinary_not_a_name_the_corpus_lacks(vocab):
+    # one edit from an everyday word: no reason to say the material lacks it
+    assert vocab.status("regnigner", False, 3.0) == "ordinary"
+    assert vocab.status("frivilige", False, 3.0) == "ordinary"
+    # a name one edit from an everyday word at its first letter ("centimeter") stays a name
+    assert vocab.status("mentimeter", False, 3.0) == "specific"
+    assert vocab.status("Regnigner", True, 3.0) == "specific"
+
+
+def test_a_line_lacking_something_says_it_is_not_there():
+    from assistant.claims import negated
+    assert negated("Tilbudsportal minus anvendelighed, gennemsigtighed.")
+    assert negated("en mangel på viden om, hvilke indsatser der virker")
+    assert not negated("Større gennemsigthed vil skabe mere tillid.")
+
+
+def test_the_three_named_before_are_no_count_the_passage_must_give():
+    from assistant.claims import facts_check
+    assert facts_check("ingen af de tre fremtidsbilleder kunne bruges", "Ingen af modellerne kan bruges") == (True, False)
+    # a count in digits is still checked
+    assert facts_check("der var 50 deltagere", "Der var ca. 26 deltagere.")[0] is False
