@@ -340,3 +340,22 @@ def test_a_count_of_people_in_general_may_stand_anywhere_in_the_passage():
     # a count of a named thing still needs its number beside it
     assert E.unmet("hvor mange medarbejdere deltog", ["Medarbejdere fra tilbuddene deltog i drøftelserne om fremtidens samarbejde. "
                                                           "Der var 17 kommuner med."]) is not None
+
+
+def test_how_many_came_to_a_meeting_the_material_has_only_the_invitation_of_is_unrecorded():
+    records = {"dialogmoede_2022": "invitation"}
+    for question in ("var der mange tilmeldte til kongrescenter-mødet i 2022, hvor mange blev det",
+                     "hvor mange kom til dialogmødet i 2022"):
+        assert E.unrecorded_meeting(question, ["dialogmoede_2022"], records) == "dialogmoede_2022"
+    assert "hvem der kom" in E.outcome_reason("dialogmødet 7. april 2022")
+
+
+def test_an_amount_asked_as_how_big_a_sum_needs_an_amount():
+    assert "amount" in [t.id for t in E.expected("hvor stort et beløb skulle udviklingspuljen have")]
+    assert "person" in [t.id for t in E.expected("hvem var KKR's formand i 2022")]
+
+
+def test_the_expectations_file_loads_with_every_type():
+    # a pattern that breaks the TOML would silently turn every evidence check off
+    ids = {t.id for t in E.answer_types()}
+    assert {"amount", "quantity", "person", "date", "municipality", "when", "today"} <= ids
