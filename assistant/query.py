@@ -142,7 +142,15 @@ def _cue_spans(text: str, cues) -> list[tuple[int, int]]:
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
-    for a, b in sorted(spans, reverse=True):
+    """The text without the spans; spans that overlap or repeat (a word that is both a voice's and
+    a meeting's cue: "papkortene", "fagpersonerne") are cut once."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for a, b in reversed(merged):
         text = text[:a] + " " + text[b:]
     return re.sub(r"\s+", " ", text).strip()
 

@@ -249,3 +249,9 @@ def test_the_three_named_before_are_no_count_the_passage_must_give():
     assert facts_check("ingen af de tre fremtidsbilleder kunne bruges", "Ingen af modellerne kan bruges") == (True, False)
     # a count in digits is still checked
     assert facts_check("der var 50 deltagere", "Der var ca. 26 deltagere.")[0] is False
+
+
+def test_a_word_that_is_both_a_voice_and_a_meeting_cue_leaves_the_topic_whole():
+    # "fagpersonerne" names the professionals and their meeting: cut once, "om videndeling" stays
+    rewritten = rewrite_followup("og brugerne?", "hvad ville fagpersonerne ha om videndeling", VOICES, MEETINGS)
+    assert rewritten.endswith("om videndeling") and "fagpersonerne" not in rewritten
