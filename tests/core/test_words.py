@@ -252,6 +252,10 @@ def test_the_three_named_before_are_no_count_the_passage_must_give():
 
 
 def test_a_word_that_is_both_a_voice_and_a_meeting_cue_leaves_the_topic_whole():
-    # "fagpersonerne" names the professionals and their meeting: cut once, "om videndeling" stays
-    rewritten = rewrite_followup("og brugerne?", "hvad ville fagpersonerne ha om videndeling", VOICES, MEETINGS)
-    assert rewritten.endswith("om videndeling") and "fagpersonerne" not in rewritten
+    # "papkortene" names the users and their workshop; a follow-up naming the professionals (and so
+    # their meeting) cuts it once: "om videndeling" stays whole
+    voices = {"users": ["brugerne", "papkortene"], "professionals": ["fagpersonerne"]}
+    meetings = {"dialogforum_2017": ["papkortene"], "fagpersoner_2017": ["fagpersonerne"]}
+    rewritten = rewrite_followup("og fagpersonerne?", "hvad ville brugerne ha på papkortene om videndeling",
+                                 voices, meetings)
+    assert rewritten.endswith("om videndeling") and "papkortene" not in rewritten
