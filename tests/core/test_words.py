@@ -259,3 +259,12 @@ def test_a_word_that_is_both_a_voice_and_a_meeting_cue_leaves_the_topic_whole():
     rewritten = rewrite_followup("og fagpersonerne?", "hvad ville brugerne ha på papkortene om videndeling",
                                  voices, meetings)
     assert rewritten.endswith("om videndeling") and "papkortene" not in rewritten
+
+
+def test_everyday_words_for_the_corpus_vocabulary_point_at_the_documents_words():
+    # a user writes "hospitalet" and "bosteder" where the documents write «sygehus» and «botilbud»
+    from assistant.lexicon import synonyms
+    assert "sygehus" in synonyms("hospitalet")
+    assert "botilbud" in synonyms("bofællesskaber")
+    vocab = Vocabulary(["Overgangen fra sygehus til kommune."])
+    assert "sygehus" in vocab.expand("hospitalet")
