@@ -21,7 +21,7 @@ from ingest.units import statement_units
 from .expect import speakers
 from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, lemma,
-                      proper_names, stem, typo_edits)
+                      proper_names, stem, synonyms, typo_edits)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 log = logging.getLogger("rammeaftale")
@@ -412,6 +412,23 @@ class HybridRetriever(BaseRetriever):
                             for w, st in status.items() if st != "known"],
                 "english": is_english(text), "terms": len(terms)}
 
+    def in_documents_words(self, text: str) -> str:
+        """A Danish question with its words that the corpus lacks in every form put in the
+        documents' words (their near-synonyms, assistant/lexicon.toml): "hvad sagde de om folk der
+        bliver udskrevet fra hospitalet" -> "… fra sygehus"; "" when no word changes."""
+        changed, out = False, []
+        for m in re.finditer(r"\w+|\W+", text):
+            word = m.group(0)
+            low = word.lower()
+            if word[0].isalpha() and not self.words.known(low):
+                alts = [s for s in synonyms(low) if self.words.known(s)]
+                if alts:
+                    out.append(alts[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return "".join(out) if changed else ""
+
     def danish_variant(self, text: str) -> str:
         """An English question in the documents' Danish words ("" for a Danish question or an
         English one with too few known words)."""
@@ -548,6 +565,9 @@ class HybridRetriever(BaseRetriever):
             variant_dense = self.dense(variant, allowed)
             rankings.append((variant_dense, k["variant_weight"]))
             dense = {**dict(variant_dense), **{r: s for r, s in dense}}.items()
+        worded = "" if variant or is_english(query.text) else self.in_documents_words(query.text)
+        if worded and k.get("worded_weight", 0):  # also searched in the documents' own words
+            rankings.append((self.dense(worded, allowed), k["worded_weight"]))
         fused: dict[str, float] = {}
         for ranking, weight in rankings:
             for rank, (rid, _) in enumerate(ranking):

@@ -548,3 +548,11 @@ def test_a_thing_the_material_has_only_as_a_heading_is_refused_with_that_reason(
     assert result["kind"] == "refused"
     assert "kun overskriften «Mentimetermåling»" in result["reason"]
     assert result["reason"] in result["answer"]
+
+
+def test_a_word_the_documents_do_not_use_is_also_searched_in_their_words(assistant):
+    retriever = assistant.ready()
+    assert "sygehus" in retriever.in_documents_words("hvem bliver udskrevet fra hospitalet")
+    assert retriever.in_documents_words("hvad sagde brugerne om overgange") == ""  # nothing to change
+    result = assistant.ask("hvad sagde brugerne om folk der bliver udskrevet fra hospitalet")
+    assert not result["refused"] and "sygehus til kommune" in result["citations"][0]["text"]
