@@ -246,8 +246,13 @@ class Assistant:
         pool += extra  # (these only keep a «Nej» from standing: claims.verdict)
         extra_ids = {h.record["id"] for h in extra}
         out = []
+        # the claim in the documents' words ("frivillige" -> «civilsamfundet»): a line may stand closer
+        # to it (measured on the tuning half: one false «Nej» fewer, one false «Ja» more)
+        worded = retriever.in_documents_words(claim)
         for h in pool:
             unit, unit_text = retriever.best_unit(claim, h.record)
+            if worded:
+                unit, unit_text = max((unit, unit_text), retriever.best_unit(worded, h.record))
             stated, conflicts = facts_check(claim, h.record["text"], self._dates_of(h.record))
             out.append((h, Evidence(
                 coverage=retriever.coverage(terms, retriever.doc_tokens(h.record), neighbours=True),
