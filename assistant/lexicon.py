@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 import re
 import tomllib
 from functools import lru_cache
@@ -85,7 +86,18 @@ def misspelt_zipf(word: str) -> float:
     edits |= {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
     edits |= {a + c + b for a, b in splits for c in ALPHABET}
     edits.discard(word)
-    return max((zipf(e) for e in edits), default=0.0)
+    freqs = _danish_frequencies()  # a lookup per edit (zipf() would tokenise each of them)
+    best = max((freqs.get(e, 0.0) for e in edits), default=0.0)
+    return math.log10(best) + 9 if best > 0 else 0.0
+
+
+@lru_cache(maxsize=1)
+def _danish_frequencies() -> dict[str, float]:
+    try:
+        from wordfreq import get_frequency_dict
+        return get_frequency_dict("da")
+    except Exception:  # noqa: BLE001
+        return {}
 
 
 @lru_cache(maxsize=20_000)

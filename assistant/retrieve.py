@@ -21,7 +21,7 @@ from ingest.units import statement_units
 from .expect import speakers
 from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, lemma,
-                      proper_names, stem, synonyms, typo_edits)
+                      _danish_frequencies, proper_names, stem, synonyms, typo_edits)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
 
 log = logging.getLogger("rammeaftale")
@@ -148,6 +148,7 @@ class HybridRetriever(BaseRetriever):
         self._fuzzy: dict[str, str] = {}  # misspelt word -> closest corpus word ("" for none)
         texts = [f"{r.get('heading', '')} {r['text']}" for r in index.records]
         self.words = Vocabulary(texts)
+        _danish_frequencies()  # read once at start, not at the first misspelt word of a question
         self._doc_tokens = [set(tokens(t)) for t in texts]
         if int(self.knobs.get("compound_heads", 0)):
             self._doc_tokens = [doc | compound_heads(doc, self._vocab) for doc in self._doc_tokens]
@@ -566,8 +567,12 @@ class HybridRetriever(BaseRetriever):
             rankings.append((variant_dense, k["variant_weight"]))
             dense = {**dict(variant_dense), **{r: s for r, s in dense}}.items()
         worded = "" if variant or is_english(query.text) else self.in_documents_words(query.text)
-        if worded and k.get("worded_weight", 0):  # also searched in the documents' own words
-            rankings.append((self.dense(worded, allowed), k["worded_weight"]))
+        best = max((sim for _, sim in dense), default=0.0)
+        if worded and k.get("worded_weight", 0) and best < k.get("worded_below", 2.0):  # also searched in the documents' own words (by the
+            # stored vectors: a second store query would add its cost to the second embedding's)
+            ids = [r["id"] for r in self.index.records if allowed is None or r["id"] in allowed]
+            ranked = sorted(self.similarities(self.query_vector(worded), ids).items(), key=lambda x: -x[1])
+            rankings.append((ranked[:self.dense_k], k["worded_weight"]))
         fused: dict[str, float] = {}
         for ranking, weight in rankings:
             for rank, (rid, _) in enumerate(ranking):
