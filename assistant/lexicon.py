@@ -286,16 +286,21 @@ class Vocabulary:
         """Whether a word is an everyday Danish word misspelt: one edit from one (misspelt_zipf),
         written in lower case, and not the start of a word of the corpus ("mentimeter" is the
         name in «Mentimetermåling», not a misspelt «centimeter»)."""
-        if capitalised or any(ch.isdigit() for ch in word) or is_place(word):
+        if self.named(word, capitalised):
             return False
         if any(f.startswith(word) for f in self.forms):
             return False
         return misspelt_zipf(word) >= common_zipf
 
     @staticmethod
+    def named(word: str, capitalised: bool) -> bool:
+        """A name, a number or a place: never an everyday word, however it is spelt."""
+        return capitalised or any(ch.isdigit() for ch in word) or is_place(word)
+
+    @staticmethod
     def rarity(word: str, capitalised: bool, common_zipf: float) -> str:
         """'ordinary' for an everyday Danish word, 'specific' for a name, number or rare word."""
-        if any(ch.isdigit() for ch in word) or capitalised or is_place(word):
+        if Vocabulary.named(word, capitalised):
             return "specific"
         return "ordinary" if danish_zipf(word) >= common_zipf else "specific"
 

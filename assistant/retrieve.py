@@ -31,9 +31,9 @@ DEFAULT_KNOBS = {"rrf_k": 60, "voice_boost": 0.3, "meeting_boost": 0.35, "covera
                  "compound_zipf": 3.5,
                  "fact_boost": 1.0}
 # a question about where or when a meeting was ("hvor blev … holdt", "hvornår var …"), not "hvor mange"
-_LEAD = r"^\s*(?:(?:og|men|and|but|so)\s+)?"  # "og hvor blev det holdt?" (a follow-up) asks where too
-# … or a second question word joined on: "hvornår var politikermødet, og hvor?", "hvor og hvornår …"
-_LEAD = rf"(?:{_LEAD}|\b(?:og|samt|and)\s+)"
+# a question word at the start ("og hvor blev det holdt?", a follow-up, asks where too) or joined
+# to another one ("hvornår og hvor …")
+_LEAD = r"(?:^\s*(?:(?:og|men|and|but|so)\s+)?|\b(?:og|samt|and)\s+)"
 _WHERE_RE = re.compile(_LEAD + r"(?:hvor(?!\s+(?:mange|meget|stor|store|længe|ofte|tit|melder|tilmelder|finder|står|læser|kan))\b|where\b)", re.I)
 _WHEN_RE = re.compile(_LEAD + r"(?:hvornår|when)\b", re.I)
 
