@@ -46,6 +46,22 @@ def decide(support: dict, knobs) -> str:
     return "unsure"
 
 
+def refusal_cause(support: dict, found: bool, reason: str) -> str:
+    """Why a question was refused, for logs and the eval's breakdown: "expected" (the question
+    asks for a kind of answer no passage holds, assistant/expect.toml), "missing" (a specific
+    word the corpus lacks), "topic_missing", "far" (no passage close in meaning) or "none"
+    (nothing found)."""
+    if reason:
+        return "expected"
+    if not found:
+        return "none"
+    if support.get("missing"):
+        return "missing"
+    if support.get("topic_missing"):
+        return "topic_missing"
+    return "far"
+
+
 def supported(support: dict, min_dense: float, min_coverage: float, english_min_dense: float,
               refuse_dense: float | None = None) -> bool:
     """Whether the question is answered (not refused): kept for callers of the old rule."""

@@ -388,7 +388,8 @@ class Assistant:
         if kind == "refused" or not hits or reason:
             closest = self._cite(hits[:3], manifest, search_text)
             out = {**base, "answer": A.refusal_text(closest, reason), "maybe_relevant": closest,
-                   "unknown_words": support["missing"] + support["ordinary"]}
+                   "unknown_words": support["missing"] + support["ordinary"],
+                   "cause": A.refusal_cause(support, bool(hits), reason)}
             return {**out, "reason": reason} if reason else out
         chosen = A.select(hits, self.settings.cite_k, retriever.index, self.settings.relative_cutoff)
         citations = self._cite(chosen, manifest, search_text)

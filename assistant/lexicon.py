@@ -39,6 +39,22 @@ def lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
+def dictionary_word(word: str) -> str:
+    """'common' for a word of the Danish dictionary (simplemma's) with a lower-case lemma
+    ("embedsfolkene", "bureaukratisk", "papirnusseri": everyday words wordfreq finds rare),
+    'name' for one whose lemma is a proper noun ("gladsaxe" -> «Gladsaxe»), '' for neither
+    ("mercado", "omraadet")."""
+    import simplemma
+    try:
+        if not simplemma.is_known(word, lang="da"):
+            return ""
+        lem = simplemma.lemmatize(word, lang="da")
+    except Exception:  # noqa: BLE001
+        return ""
+    return "name" if lem[:1].isupper() else "common"
+
+
+@lru_cache(maxsize=50_000)
 def zipf(word: str) -> float:
     from wordfreq import zipf_frequency
     try:
@@ -147,6 +163,20 @@ def synonyms(word: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _places() -> frozenset[str]:
     return frozenset(word_lists().get("places", {}).get("names", []))
+
+
+@lru_cache(maxsize=1)
+def _numeral_re() -> re.Pattern:
+    n = word_lists().get("numerals", {})
+    alt = lambda ws: "|".join(sorted(map(re.escape, ws), key=len, reverse=True))  # noqa: E731
+    if not n.get("words") or not n.get("units"):
+        return re.compile(r"(?!)")
+    return re.compile(rf"(?:{alt(n['words'])})(?:{alt(n['units'])})")
+
+
+def is_numeral(word: str) -> bool:
+    """A count written into a word ("toårige", "femdages"; assistant/lexicon.toml [numerals])."""
+    return bool(_numeral_re().fullmatch(word))
 
 
 def is_place(word: str) -> bool:
@@ -294,15 +324,20 @@ class Vocabulary:
 
     @staticmethod
     def named(word: str, capitalised: bool) -> bool:
-        """A name, a number or a place: never an everyday word, however it is spelt."""
-        return capitalised or any(ch.isdigit() for ch in word) or is_place(word)
+        """A name, a number (also one written into a word: "toårige") or a place: never an
+        everyday word, however it is spelt."""
+        return capitalised or any(ch.isdigit() for ch in word) or is_numeral(word) or is_place(word)
 
     @staticmethod
     def rarity(word: str, capitalised: bool, common_zipf: float) -> str:
-        """'ordinary' for an everyday Danish word, 'specific' for a name, number or rare word."""
+        """'ordinary' for an everyday Danish word (common by wordfreq, or in the dictionary),
+        'specific' for a name, number, place or a word of no dictionary."""
         if Vocabulary.named(word, capitalised):
             return "specific"
-        return "ordinary" if danish_zipf(word) >= common_zipf else "specific"
+        kind = dictionary_word(word)  # a proper noun however common; a dictionary word however rare
+        if kind == "name":
+            return "specific"
+        return "ordinary" if kind == "common" or danish_zipf(word) >= common_zipf else "specific"
 
     def expand(self, word: str) -> list[str]:
         """Corpus words a question word stands for: its lemma, its compound parts, its

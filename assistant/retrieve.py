@@ -260,6 +260,8 @@ class HybridRetriever(BaseRetriever):
                 if not alts:
                     continue  # an English word without a Danish equivalent: matched by meaning only
             else:
+                modern = self.modern(word)  # "omraadet" for «området»
+                word = modern if modern and self.words.known(modern) else word
                 st = stem(word)
                 if st in self._vocab:
                     alts.append(st)
@@ -422,13 +424,18 @@ class HybridRetriever(BaseRetriever):
             word = m.group(0)
             low = word.lower()
             if word[0].isalpha() and not self.words.known(low):
-                alts = [s for s in synonyms(low) if self.words.known(s)]
+                alts = [s for s in [self.modern(low)] + synonyms(low) if s and self.words.known(s)]
                 if alts:
                     out.append(alts[0])
                     changed = True
                     continue
             out.append(word)
         return "".join(out) if changed else ""
+
+    def modern(self, word: str) -> str:
+        """A word the corpus lacks in the spelling with "aa" for «å» ("omraadet" -> «området»);
+        "" when it has no "aa" or the corpus has it as written ("Aarhus" stays a name)."""
+        return word.replace("aa", "å") if "aa" in word and not self.words.known(word) else ""
 
     def danish_variant(self, text: str) -> str:
         """An English question in the documents' Danish words ("" for a Danish question or an

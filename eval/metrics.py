@@ -90,6 +90,14 @@ def _share(rows, pred):
     return round(sum(1 for r in rows if pred(r)) / len(rows), 3) if rows else None
 
 
+def _causes(rows) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        cause = r.get("cause") or "refused"
+        out[cause] = out.get(cause, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def _mean(values):
     return round(sum(values) / len(values), 3) if values else None
 
@@ -106,6 +114,10 @@ def summarise(rows: list[dict]) -> dict:
     out["false_refusals"] = sum(1 for r in answerable if r["refused"]) if answerable else None
     out["false_refusals_per_50"] = (round(50 * out["false_refusals"] / len(answerable), 2)
                                     if answerable else None)
+    # why answerable questions were said absent, and why unanswerable ones were refused (the
+    # assistant's refusal cause, assistant/answer.refusal_cause; "claim_no" for a «Nej»)
+    out["false_refusal_causes"] = _causes(r for r in answerable if r["refused"])
+    out["refusal_causes"] = _causes(r for r in unanswerable if r["refused"])
     out["unsure"] = sum(1 for r in rows if r.get("unsure"))
     out["unsure_answerable"] = sum(1 for r in answerable if r.get("unsure"))
     out["unsure_unanswerable"] = sum(1 for r in unanswerable if r.get("unsure"))

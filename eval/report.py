@@ -84,6 +84,28 @@ def _category_table(summary: dict) -> list[str]:
     return lines
 
 
+CAUSES = {"expected": "asks for a kind of answer no passage holds (expect.toml)",
+          "missing": "names a specific word the corpus lacks", "topic_missing": "no topic word in the corpus",
+          "far": "no passage close in meaning", "none": "nothing found", "claim_no": "claim answered «Nej»"}
+
+
+def _causes_table(ours: dict[str, dict]) -> list[str]:
+    """Why questions were said absent: false refusals (answerable) and refusals (unanswerable), by cause."""
+    halves = list(ours)
+    keys = [k for k in ("false_refusal_causes", "refusal_causes") if any(ours[h].get(k) for h in halves)]
+    causes = list(dict.fromkeys(c for h in halves for k in keys for c in (ours[h].get(k) or {})))
+    if not causes:
+        return []
+    cols = [(h, k) for k in keys for h in halves]
+    label = {"false_refusal_causes": "false refusals", "refusal_causes": "refusals of unanswerable"}
+    head = ["cause"] + [f"{label[k]}{'' if h == 'all' else f' ({h})'}" for h, k in cols]
+    lines = ["", "## Why questions were said absent", "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for c in causes:
+        lines.append(f"| {CAUSES.get(c, c)} | " + " | ".join(str((ours[h].get(k) or {}).get(c, 0)) for h, k in cols) + " |")
+    return lines
+
+
 def markdown(ours: dict[str, dict], baseline: dict[str, dict] | None, title: str, command: str = "") -> str:
     """ours/baseline: {half label: summary}."""
     lines = [f"# {title}", ""]
@@ -108,6 +130,7 @@ def markdown(ours: dict[str, dict], baseline: dict[str, dict] | None, title: str
                   "longer than our passages, so a cited chunk contains a gold string more easily: compare the "
                   "text a user must read.", ""]
     lines += _main_table(ours, baseline)
+    lines += _causes_table(ours)
     for h, s in ours.items():
         table = _category_table(s)
         if table:

@@ -142,6 +142,7 @@ def _row(q: dict, result: dict, ranked: list[str], cited: list[dict], signals: d
             "cite_precision": precision, "cite_recall": recall,
             "generated": result.get("generated"), "fallback_reason": result.get("fallback_reason"),
             "llm_refused": bool(result.get("llm_refused")), "rewritten": result.get("rewritten"),
+            "cause": result.get("cause") or (result.get("kind") if verdict["absent"] else None),
             **(signals or {})}
 
 

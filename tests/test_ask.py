@@ -151,6 +151,15 @@ def test_an_everyday_word_the_documents_do_not_use_is_no_reason_to_claim_absence
     assert any("26 deltagere" in c["text"] for c in result["citations"])
 
 
+def test_a_rare_dictionary_word_or_an_old_spelling_is_no_reason_to_claim_absence(assistant):
+    # "papirnusseri" is Danish the documents phrase otherwise; "omraadet" is «området» with "aa"
+    for question in ("mindre papirnusseri i selve aftalen, hvad går det ud på",
+                     "hvad er de største udfordringer på det specialiserede omraade"):
+        result = assistant.ask(question)
+        assert not result["refused"], question
+        assert result["citations"], question
+
+
 def test_everyday_words_with_no_match_give_an_unsure_answer_with_the_closest_passages(assistant):
     # more everyday words the documents never use than max_ordinary_answer (knobs.toml) allows
     result = assistant.ask("Hvad sagde brugerne om overgange i sommerferien med cykler og badebukser?")

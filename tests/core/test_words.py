@@ -36,6 +36,22 @@ def test_an_everyday_word_the_corpus_lacks_is_ordinary_not_a_reason_to_refuse(vo
     assert vocab.status("firmaer", False, 3.5) == "ordinary"
 
 
+def test_a_dictionary_word_wordfreq_finds_rare_is_ordinary_not_a_reason_to_refuse(vocab):
+    # "mindre papirnusseri i aftalen", "var embedsfolkene med": Danish words the documents phrase
+    # otherwise, however rarely they are written
+    for word in ("papirnusseri", "embedsfolkene", "bureaukratisk", "udstikke"):
+        assert vocab.status(word, False, 3.5) == "ordinary", word
+
+
+def test_a_proper_noun_and_a_count_written_into_a_word_stay_specific(vocab):
+    # simplemma knows "gladsaxe" as the name «Gladsaxe»; "toårige" is a number, like "2"
+    assert vocab.status("gladsaxe", False, 3.5) == "specific"
+    assert vocab.status("albertslund", False, 3.5) == "specific"
+    assert vocab.status("toårige", False, 3.5) == "specific"
+    assert vocab.status("femdages", False, 3.5) == "specific"
+    assert vocab.status("totalt", False, 3.5) != "specific"  # "to" + letters is no count
+
+
 def test_names_numbers_and_rare_words_are_specific(vocab):
     assert vocab.status("gladsaxe", True, 3.5) == "specific"   # capitalised in the question
     assert vocab.status("2019", False, 3.5) == "specific"
@@ -268,3 +284,11 @@ def test_everyday_words_for_the_corpus_vocabulary_point_at_the_documents_words()
     assert "botilbud" in synonyms("bofællesskaber")
     vocab = Vocabulary(["Overgangen fra sygehus til kommune."])
     assert "sygehus" in vocab.expand("hospitalet")
+
+
+def test_an_english_question_is_known_by_its_words_beyond_the_question_words():
+    from assistant.query import is_english
+    assert is_english("what political risks did people see in letting two municipalities run services for everyone")
+    assert is_english("last day to sign up for the 2022 dialogue meeting?")
+    assert not is_english("hvad sagde brugerne om overgange")
+    assert not is_english("kick off hvor")
