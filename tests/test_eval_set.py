@@ -27,7 +27,7 @@ SHARED_CORPUS = REPO.parent / "shared" / "corpus"  # pristine copies, used only 
 MIN_QUESTIONS = 80
 MIN_UNANSWERABLE = 10
 MIN_BLIND = 100  # questions written blind, before they were run through the system: ids b001...
-BLIND_ID = re.compile(r"^b\d{3}$")
+BLIND_ID = re.compile(r"^b\d{3,4}$")  # b001 … b999, then b1000 …
 CATEGORIES = {
     "who_said", "unanswerable", "numbers", "where_when", "lists", "colloquial", "definitions",
     "multi_document", "pros_cons", "english", "process", "paraphrase", "claim", "followup",
