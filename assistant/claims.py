@@ -90,6 +90,7 @@ class Evidence:
     facts: bool = True  # the claim's dates and numbers stand in the passage (facts_check)
     conflicts: bool = False  # the passage gives another date or number for the same thing
     extra: bool = False  # found only by searching the named voice's own passages
+    unit_reversed: bool = False  # that sentence or line uses an antonym of a claim word («faldet» for "steget")
 
 
 def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
@@ -136,12 +137,14 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     floor = knobs.get("claim_unit_no", 0.0)
     covered = [i for i, e in enumerate(evidence) if e.voiced and e.coverage >= min_cov and e.dense >= min_dense]
     close = [i for i in covered if evidence[i].unit == 0 or evidence[i].unit >= floor]
-    yes = [i for i in close if evidence[i].agrees and evidence[i].facts]
+    # … and its line closest to the claim does not say the opposite («Antallet af børn … er faldet»
+    # in a passage where other figures have «steget»)
+    yes = [i for i in close if evidence[i].agrees and not evidence[i].unit_reversed and evidence[i].facts]
     if yes:
         return "yes", yes
     # another date or number than the claim's, unless a line says it with the claim's own
     off = [i for i in close if evidence[i].conflicts]
-    opposed = [i for i in close if not evidence[i].agrees]
+    opposed = [i for i in close if not evidence[i].agrees or evidence[i].unit_reversed]
     if opposed and not off:
         return "opposite", opposed
     if specific:
@@ -198,7 +201,7 @@ DEFINITE_COUNT = re.compile(r"\b((?:alle )?de|begge) (?:to|tre|fire|fem|seks|syv
 def names_missing_thing(terms) -> bool:
     """Whether a claim's terms (retriever.terms) name a number, name or rare term the corpus lacks
     in every form ("100 procent", "ventelistegaranti"): such a claim is not recorded in other words."""
-    return any(t.status == "specific" and not t.alts for t in terms)
+    return any((t.status == "specific" or t.rare) and not t.alts for t in terms)
 
 
 def opposes(claim: str, passage: str) -> bool:

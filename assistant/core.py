@@ -17,6 +17,7 @@ from .claims import Evidence, bare_claim_question, claim_of, facts_check, names_
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
+from .claims import reversed_by_antonym
 from .config import Settings
 from .lexicon import WORD_RE, lemma
 from .ordinals import resolve as resolve_ordinals
@@ -259,6 +260,7 @@ class Assistant:
                 dense=h.dense, agrees=not claim_opposes(claim, h.record["text"]),
                 voiced=not voices or self._voiced(h.record, voices, voice_cues, None if said_by else reports),
                 unit=unit, unit_agrees=not claim_opposes(claim, unit_text),
+                unit_reversed=reversed_by_antonym(claim, unit_text),
                 facts=stated, conflicts=conflicts, extra=h.record["id"] in extra_ids)))
         return out
 

@@ -329,15 +329,16 @@ class Vocabulary:
         return capitalised or any(ch.isdigit() for ch in word) or is_numeral(word) or is_place(word)
 
     @staticmethod
-    def rarity(word: str, capitalised: bool, common_zipf: float) -> str:
+    def rarity(word: str, capitalised: bool, common_zipf: float, dictionary: bool = True) -> str:
         """'ordinary' for an everyday Danish word (common by wordfreq, or in the dictionary),
-        'specific' for a name, number, place or a word of no dictionary."""
+        'specific' for a name, number, place or a word of no dictionary. dictionary=False: by
+        wordfreq alone (a compound whose parts no passage holds together: "folketingsvalget")."""
         if Vocabulary.named(word, capitalised):
             return "specific"
         kind = dictionary_word(word)  # a proper noun however common; a dictionary word however rare
         if kind == "name":
             return "specific"
-        return "ordinary" if kind == "common" or danish_zipf(word) >= common_zipf else "specific"
+        return "ordinary" if (dictionary and kind == "common") or danish_zipf(word) >= common_zipf else "specific"
 
     def expand(self, word: str) -> list[str]:
         """Corpus words a question word stands for: its lemma, its compound parts, its

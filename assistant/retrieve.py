@@ -59,6 +59,7 @@ class Term:
     capitalised: bool = False
     share: float = 1.0  # of a compound: the share of its parts that the corpus has
     parts: list[str] = field(default_factory=list)  # a known compound's part stems: also found written apart ("pakke-modeller")
+    rare: bool = False  # a word the corpus lacks that wordfreq finds rare, dictionary word or not ("aflastning")
 
     @property
     def value(self) -> float:
@@ -293,7 +294,10 @@ class HybridRetriever(BaseRetriever):
                     continue  # short leftovers ("ca", "fx") carry no topic
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
-            out.append(Term(word, alts, status, weight, compound, word in caps, share, halves))
+            rare = (not en and not alts and status != "known"
+                    and self.words.rarity(word, word in caps, self.knobs["common_zipf"], dictionary=False) == "specific"
+                    and not self.words.misspelt(word, word in caps, self.knobs["common_zipf"]))
+            out.append(Term(word, alts, status, weight, compound, word in caps, share, halves, rare))
         if len(self._terms) > 5000:
             self._terms.clear()
         self._terms[key] = out
@@ -399,7 +403,7 @@ class HybridRetriever(BaseRetriever):
             if t.compound and not t.covered_by(found):
                 # a compound whose parts no top passage holds together ("kommunalvalget"): judged
                 # as a word the corpus lacks
-                status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["compound_zipf"])
+                status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["compound_zipf"], dictionary=False)
             elif t.alts:
                 status[t.word] = "known"
         topic = [t for t in terms if t.word not in self._cue_words]

@@ -226,6 +226,13 @@ def test_a_claim_the_material_contradicts_is_denied_with_the_passage_that_says_t
     assert said["kind"] == "claim_yes" and said["citations"][0]["voice"] == "users"
 
 
+def test_a_claim_whose_closest_line_has_the_antonym_is_denied_with_that_passage(assistant):
+    # the theme paper: «Antallet af børn, der bliver anbragt uden for hjemmet … er faldet»
+    result = assistant.ask("står det nogen steder at antallet af børn der bliver anbragt uden for hjemmet er steget?")
+    assert result["kind"] == "claim_no" and result.get("opposite")
+    assert any("er faldet" in c["text"] for c in result["citations"])
+
+
 def test_a_claim_in_other_words_or_with_a_negation_of_its_own_is_no_false_no(assistant):
     # recorded, phrased otherwise: «Mulighed for faglig sparring» (Bord 6, Gennemsigtige fælles
     # tilbud); the users' «Konkurrenceudsættelse af opgaverne er ikke vejen frem» for "imod udbud".

@@ -168,6 +168,17 @@ def test_claim_calibration_weighs_a_false_no_three_times_and_prices_the_unsure_b
     assert cost == 0 and counts["unsure_unrecorded"] == 0
 
 
+def test_a_passage_with_the_claims_words_whose_closest_line_says_the_opposite_is_no_yes():
+    from assistant.claims import Evidence, verdict
+    knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
+             "claim_unit_yes": 0.9, "claim_unit_no": 0.86}
+    # "… antallet af børn … er steget": the passage has «steget» about costs, «faldet» in the line
+    # closest to the claim
+    reversed_line = Evidence(1.0, 0.88, True, True, unit=0.92, unit_reversed=True)
+    assert verdict([reversed_line], knobs) == ("opposite", [0])
+    assert verdict([Evidence(1.0, 0.88, True, True, unit=0.92)], knobs) == ("yes", [0])
+
+
 def test_claim_in_other_words_is_decided_by_its_closest_sentence():
     from assistant.claims import verdict
     knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
