@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,6 +91,8 @@ class Evidence:
     conflicts: bool = False  # the passage gives another date or number for the same thing
     extra: bool = False  # found only by searching the named voice's own passages
     unit_reversed: bool = False  # that sentence or line uses an antonym of a claim word («faldet» for "steget")
+    placed: bool = True  # the passage is of the meeting the question names (or it names none)
+    named: bool = True  # the passage holds every name the claim gives (a place, a person, a firm)
 
 
 def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
@@ -135,6 +137,9 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     # a passage that holds the claim's words but has no sentence or line near it in meaning (a
     # list whose items share a word each with the claim) does not state it
     floor = knobs.get("claim_unit_no", 0.0)
+    # what another meeting's passage says is no record of the meeting the question names
+    # … and a passage without the name the claim gives is no record of it
+    evidence = [e if e.placed and e.named else replace(e, voiced=False) for e in evidence]
     covered = [i for i, e in enumerate(evidence) if e.voiced and e.coverage >= min_cov and e.dense >= min_dense]
     close = [i for i in covered if evidence[i].unit == 0 or evidence[i].unit >= floor]
     # … and its line closest to the claim does not say the opposite («Antallet af børn … er faldet»

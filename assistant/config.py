@@ -59,7 +59,7 @@ KNOBS = {
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
     "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
     "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "compound_heads": int, "worded_weight": float,
-    "worded_below": float,
+    "worded_below": float, "claim_name_idf": float,
 }
 
 
@@ -105,6 +105,7 @@ class Settings:
     compound_heads: int = _knob("compound_heads", 0, int)
     worded_weight: float = _knob("worded_weight", 0.0)
     worded_below: float = _knob("worded_below", 2.0)
+    claim_name_idf: float = _knob("claim_name_idf", 99.0)
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))

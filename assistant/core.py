@@ -19,7 +19,7 @@ from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
 from .claims import reversed_by_antonym
 from .config import Settings
-from .lexicon import WORD_RE, lemma
+from .lexicon import WORD_RE, dictionary_word, is_place, lemma
 from .ordinals import resolve as resolve_ordinals
 from .query import (Query, analyse, by_year, clean_question, has_words, meetings_of_years, rewrite_followup,
                     topic_words)
@@ -245,6 +245,12 @@ class Assistant:
             extra += [h for h in hits[self.settings.answer_k:CLAIM_NUMBER_DEPTH] if h.record["id"] not in seen
                       and facts_check(claim, h.record["text"], self._dates_of(h.record))[0]][:CLAIM_VOICE_EXTRA]
         pool += extra  # (these only keep a «Nej» from standing: claims.verdict)
+        # the meeting the question names ("… på kick off mødet, at …"): a passage of another
+        # meeting states nothing about it (the kick-off's «Morgenmad på Comwell» for the April meeting)
+        named = self._named_meetings(question or claim)
+        # a name the claim gives ("… holdt på Comwell") has to stand in a passage that states it
+        names = [t for t in terms if t.alts and t.weight >= self.settings.claim_name_idf
+                 and (t.capitalised or is_place(t.word) or dictionary_word(t.word) == "name")]
         extra_ids = {h.record["id"] for h in extra}
         out = []
         # the claim in the documents' words ("frivillige" -> «civilsamfundet»): a line may stand closer
@@ -261,8 +267,19 @@ class Assistant:
                 voiced=not voices or self._voiced(h.record, voices, voice_cues, None if said_by else reports),
                 unit=unit, unit_agrees=not claim_opposes(claim, unit_text),
                 unit_reversed=reversed_by_antonym(claim, unit_text),
-                facts=stated, conflicts=conflicts, extra=h.record["id"] in extra_ids)))
+                facts=stated, conflicts=conflicts, extra=h.record["id"] in extra_ids,
+                placed=not named or bool(meetings_of(h.record) & (named | {"proces"})),
+                named=all(t.covered_by(retriever.doc_tokens(h.record)) for t in names))))
         return out
+
+    def _named_meetings(self, text: str) -> set[str]:
+        """The meetings a text names by their own cues (not by a voice's: "fagpersonerne" speak in
+        the theme meeting's boxes too), narrowed by the year it names."""
+        voice_cues, meeting_cues = self.cues()
+        said = {c.lower() for cues in voice_cues.values() for c in cues}
+        own = {m: [c for c in cues if c.lower() not in said] for m, cues in meeting_cues.items()}
+        own.pop("proces", None)  # the process as a whole is no meeting (its cues: "mulighed", "forløbet")
+        return set(by_year(text, analyse(text, {}, own).meetings, self.years()))
 
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, «Nej – … det modsatte» with those that

@@ -233,6 +233,13 @@ def test_a_claim_whose_closest_line_has_the_antonym_is_denied_with_that_passage(
     assert any("er faldet" in c["text"] for c in result["citations"])
 
 
+def test_a_claim_putting_one_meetings_place_at_another_is_no_yes(assistant):
+    # the kick-off began with «Morgenmad på Comwell»; the theme meeting was at Sørup Herregaard
+    result = assistant.ask("står der at politikertemamødet i april 2017 blev holdt på comwell")
+    assert result["kind"] != "claim_yes"
+    assert not result["answer"].startswith("Ja")
+
+
 def test_a_claim_in_other_words_or_with_a_negation_of_its_own_is_no_false_no(assistant):
     # recorded, phrased otherwise: «Mulighed for faglig sparring» (Bord 6, Gennemsigtige fælles
     # tilbud); the users' «Konkurrenceudsættelse af opgaverne er ikke vejen frem» for "imod udbud".

@@ -179,6 +179,15 @@ def test_a_passage_with_the_claims_words_whose_closest_line_says_the_opposite_is
     assert verdict([Evidence(1.0, 0.88, True, True, unit=0.92)], knobs) == ("yes", [0])
 
 
+def test_another_meetings_passage_or_one_without_the_claims_name_states_nothing():
+    from assistant.claims import Evidence, verdict
+    knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
+             "claim_unit_yes": 0.9, "claim_unit_no": 0.86}
+    assert verdict([Evidence(1.0, 0.88, True, True, unit=0.92)], knobs)[0] == "yes"
+    assert verdict([Evidence(1.0, 0.88, True, True, unit=0.92, placed=False)], knobs)[0] != "yes"
+    assert verdict([Evidence(0.4, 0.88, True, True, unit=0.95, named=False)], knobs)[0] != "yes"
+
+
 def test_claim_in_other_words_is_decided_by_its_closest_sentence():
     from assistant.claims import verdict
     knobs = {"claim_min_coverage": 0.6, "claim_min_dense": 0.85, "claim_unsure_coverage": 0.2,
