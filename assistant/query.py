@@ -143,6 +143,8 @@ ANAPHORA = frozenset("""det dette den denne de dem deres disse der dér han hun 
 it that this they them those he she him her his""".split())
 # a question with a pronoun pointing back and at most this many topic words of its own is a follow-up
 FOLLOWUP_MAX_OWN = 2
+# … not counting words this common in Danish (wordfreq Zipf: "ved", "sammen", "slags", "overhovedet")
+FOLLOWUP_LIGHT_ZIPF = 5.0
 # particles that place a question after another one and name no topic ("hvilke spørgsmål ville de
 # så have svar på?", "hvad skete der bagefter?"); "så … ud" (looked) is a verb
 FOLLOWUP_PARTICLES = frozenset("så bagefter derefter dengang ellers tilsammen".split())
@@ -191,7 +193,14 @@ def is_followup(question: str, previous: str, cue_words: set[str]) -> bool:
     particles = FOLLOWUP_PARTICLES - ({"så"} if _SAA_VERB_RE.search(q) else set())
     own = [w for w in topic_words(q) if w not in cue_words and w not in particles]
     words = _WORD_RE.findall(q.lower())
-    return not own or (len(own) <= FOLLOWUP_MAX_OWN and any(w in ANAPHORA for w in words if w != "der"))
+    if not own:
+        return True
+    # beside a pronoun pointing back, the very common words ("var der overhovedet noget positivt ved
+    # den", "hvilke slags tilbud tænkte de på") name no topic of the question's own
+    from .lexicon import danish_zipf
+    # (a meeting is a topic; "så" left in by now is the verb: "hvordan så det ud")
+    own = [w for w in own if danish_zipf(w) < FOLLOWUP_LIGHT_ZIPF or w.startswith("møde") or w == "så"]
+    return len(own) <= FOLLOWUP_MAX_OWN and any(w in ANAPHORA for w in words if w != "der")
 
 
 def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[str]],

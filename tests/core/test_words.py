@@ -237,6 +237,13 @@ def test_a_particle_placing_the_question_after_the_previous_one_names_no_topic()
     assert "selvforsyning" in rewrite_followup(question, SELFSUFFICIENCY, VOICES)
 
 
+def test_a_pronoun_question_of_very_common_words_is_a_follow_up():
+    previous = "hvad var ulemperne ved visionen om 95% selvforsyning"
+    assert is_followup("var der overhovedet noget positivt ved den", previous, set())
+    assert is_followup("hvilke slags tilbud tænkte de på", previous, set())
+    assert not is_followup("hvad sagde brugerne om overgange og botilbud", previous, set())
+
+
 def test_looked_like_is_a_verb_not_a_particle():
     # "hvordan så det ud på kick-off mødet" asks about the meeting itself
     assert not is_followup("hvordan så det ud på kick-off mødet", SELFSUFFICIENCY, set())
