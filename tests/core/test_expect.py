@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "date", "municipality", "when", "abbreviation", "adoption", "later"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "address", "date", "municipality", "when", "abbreviation", "adoption", "later"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -359,3 +359,18 @@ def test_the_expectations_file_loads_with_every_type():
     # a pattern that breaks the TOML would silently turn every evidence check off
     ids = {t.id for t in E.answer_types()}
     assert {"amount", "quantity", "person", "date", "municipality", "when", "today"} <= ids
+
+
+def test_an_address_has_to_stand_on_the_line_of_the_place_asked_about():
+    venue = ["FREDAG D. 7. APRIL 2017, SØRUP HERREGAARD, SØRUPVEJ 26, 4100 RINGSTED FRA KL. 09.30",
+             "Dialogmøde i Ringsted Kongrescenter den 7. april 2022"]
+    assert E.unmet("hvad er adressen på sørup herregaard", venue) is None
+    gap = E.unmet("hvad er adressen på ringsted kongrescenter", venue)
+    assert gap is not None and gap.id == "address" and gap.then == "refused"
+    assert E.unmet("hvad er mailadressen til tilmelding", venue) is None or \
+        E.unmet("hvad er mailadressen til tilmelding", venue).id != "address"
+
+
+def test_a_deficit_is_an_amount():
+    gap = E.unmet("hvor stort var underskuddet på tilbuddene i 2016", ["Udgifterne steg med 5 procent."])
+    assert gap is not None and gap.id == "amount"
