@@ -149,10 +149,16 @@ def english(word: str) -> list[str]:
 def english_phrases(text: str) -> str:
     """An English text with the phrases of the word list put in Danish ("theme meeting" ->
     "politikertemamødet"); other words stay."""
-    low = text.lower()
-    for phrase, danish in sorted(word_lists().get("english_phrases", {}).items(), key=lambda kv: -len(kv[0])):
-        low = re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", danish, low)
-    return low
+    pattern, table = _english_phrase_re()
+    return pattern.sub(lambda m: table[m.group(0)], text.lower()) if table else text.lower()
+
+
+@lru_cache(maxsize=1)
+def _english_phrase_re() -> tuple[re.Pattern, dict[str, str]]:
+    """One expression for all phrases, longest first (one pass instead of one per phrase)."""
+    table = {k.lower(): v for k, v in word_lists().get("english_phrases", {}).items()}
+    alt = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])(?:{alt})(?![a-z])" if table else r"(?!)"), table
 
 
 def synonyms(word: str) -> list[str]:
