@@ -96,11 +96,14 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, bool]:
 
 
 def _matches(text: str, cues: tuple[str, ...] | list[str]) -> bool:
-    low = text.lower()
-    for cue in cues:
-        if re.search(rf"(?<![0-9a-zæøå]){re.escape(cue.lower())}(?![0-9a-zæøå])", low):
-            return True
-    return False
+    return bool(cues) and bool(_cue_re(tuple(cues)).search(text.lower()))
+
+
+@lru_cache(maxsize=512)
+def _cue_re(cues: tuple[str, ...]) -> re.Pattern:
+    """One expression for a group's cues, each a whole word or phrase."""
+    alt = "|".join(re.escape(c.lower()) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<![0-9a-zæøå])(?:{alt})(?![0-9a-zæøå])")
 
 
 def analyse(text: str, voice_cues: dict[str, list[str]], meeting_cues: dict[str, list[str]]) -> Query:
