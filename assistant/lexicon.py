@@ -157,8 +157,7 @@ def english_phrases(text: str) -> str:
 def _english_phrase_re() -> tuple[re.Pattern, dict[str, str]]:
     """One expression for all phrases, longest first (one pass instead of one per phrase)."""
     table = {k.lower(): v for k, v in word_lists().get("english_phrases", {}).items()}
-    alt = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z])(?:{alt})(?![a-z])" if table else r"(?!)"), table
+    return re.compile(rf"(?<![a-z])(?:{alternation(table)})(?![a-z])" if table else r"(?!)"), table
 
 
 def synonyms(word: str) -> list[str]:
@@ -171,13 +170,18 @@ def _places() -> frozenset[str]:
     return frozenset(word_lists().get("places", {}).get("names", []))
 
 
+def alternation(phrases) -> str:
+    """A regular-expression alternative of literal phrases, longest first (so "kick off mødet"
+    wins over "kick off")."""
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
 @lru_cache(maxsize=1)
 def _numeral_re() -> re.Pattern:
     n = word_lists().get("numerals", {})
-    alt = lambda ws: "|".join(sorted(map(re.escape, ws), key=len, reverse=True))  # noqa: E731
     if not n.get("words") or not n.get("units"):
         return re.compile(r"(?!)")
-    return re.compile(rf"(?:{alt(n['words'])})(?:{alt(n['units'])})")
+    return re.compile(rf"(?:{alternation(n['words'])})(?:{alternation(n['units'])})")
 
 
 def is_numeral(word: str) -> bool:

@@ -102,8 +102,8 @@ def _matches(text: str, cues: tuple[str, ...] | list[str]) -> bool:
 @lru_cache(maxsize=512)
 def _cue_re(cues: tuple[str, ...]) -> re.Pattern:
     """One expression for a group's cues, each a whole word or phrase."""
-    alt = "|".join(re.escape(c.lower()) for c in sorted(cues, key=len, reverse=True))
-    return re.compile(rf"(?<![0-9a-zæøå])(?:{alt})(?![0-9a-zæøå])")
+    from .lexicon import alternation
+    return re.compile(rf"(?<![0-9a-zæøå])(?:{alternation(c.lower() for c in cues)})(?![0-9a-zæøå])")
 
 
 def analyse(text: str, voice_cues: dict[str, list[str]], meeting_cues: dict[str, list[str]]) -> Query:
