@@ -169,11 +169,13 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
         # «kan … anvendes på nogle målgrupper»): the unsure band decides
         return "opposite", opposed
     measured = any(e.unit > 0 for e in evidence)  # an index without unit vectors: words alone
-    if measured and not covered and not any(e.voiced and e.unit >= floor for e in evidence):
+    # a passage too short to have a sentence or line of its own («Koordinerende sagsbehandler.»)
+    # is its own line: its closeness in meaning is the passage's
+    if measured and not covered and not any(e.voiced and (e.unit or e.dense) >= floor for e in evidence):
         return "no", []  # (a passage with all the claim's words is no reason for «Nej»: unsure)
     band = knobs.get("claim_unsure_coverage", 1.0)
     near = [i for i, e in enumerate(evidence) if band < min_cov and e.voiced
-            and e.coverage >= band and (e.dense >= min_dense or (e.unit >= floor and e.coverage >= min_cov))]
+            and e.coverage >= band and (e.dense >= min_dense or ((e.unit or e.dense) >= floor and e.coverage >= min_cov))]
     near += [i for i in said if i not in near]  # a line that close, without the claim's number
     return ("unsure", near) if near else ("no", [])
 

@@ -229,7 +229,8 @@ def vague(question: str, topic: list[str], named_cue: bool) -> bool:
     fillers = set(v.get("words", ()))
     if len(re.findall(r"[\wæøå]+", question)) > int(v.get("max_words", 6)):
         return False  # "hvem ville have at det skulle være vi i stedet for os og dem": a quoted phrase
-    return not named_cue and not [w for w in topic if w not in fillers]
+    # a word of one or two letters names no topic on its own ("aa", "å", "x"); a number does
+    return not named_cue and not [w for w in topic if w not in fillers and (len(w) >= 3 or w.isdigit())]
 
 
 def vague_message(claim: bool = False) -> str:

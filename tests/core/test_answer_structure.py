@@ -207,6 +207,10 @@ def test_claim_in_other_words_is_decided_by_its_closest_sentence():
     assert verdict([_ev(0.4, 0.87, unit=0.88)], knobs) == ("unsure", [0])
     # a named thing the corpus lacks ("80 procent") is a «Nej» however close the sentence
     assert verdict([_ev(0.4, 0.87, unit=0.95)], knobs, specific=True) == ("no", [])
+    # a passage too short to have a line of its own («Koordinerende sagsbehandler.») is its own
+    # line: close in meaning, it leaves the claim open instead of denying it
+    assert verdict([_ev(0.46, 0.905), _ev(0.25, 0.84, unit=0.84)], knobs) == ("unsure", [0])
+    assert verdict([_ev(0.46, 0.80), _ev(0.25, 0.84, unit=0.84)], knobs) == ("no", [])
     # without unit vectors (an old index) the word rule decides as before
     assert verdict([_ev(0.7, 0.87)], knobs) == ("yes", [0])
     assert verdict([_ev(0.4, 0.87)], knobs) == ("unsure", [0])
