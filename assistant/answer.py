@@ -98,14 +98,7 @@ def quote(text: str, question: str, chars: int = QUOTE_CHARS) -> str:
     """The passage itself when short, else its sentences that share most words with the
     question (verbatim, in their order, "…" where text is left out)."""
     if "\n" in text:  # a list: its intro and items; the source card shows them all
-        items = text.split("\n")
-        out = items[0]
-        for k, item in enumerate(items[1:], 1):
-            if len(out) + len(item) > 2 * chars:
-                left = len(items) - k
-                return out + f" · … (og {left} {'punkt' if left == 1 else 'punkter'} mere i kilden)"
-            out += " · " + item
-        return out
+        return _quote_items(text.split("\n"), question, 2 * chars)
     if len(text) <= chars:
         return text
     qset = set(tokens(question))
@@ -126,6 +119,40 @@ def quote(text: str, question: str, chars: int = QUOTE_CHARS) -> str:
     if chosen[-1][1] < len(text.rstrip()):
         parts.append("…")
     return " ".join(parts)
+
+
+def _more(left: int) -> str:
+    return f"… (og {left} {'punkt' if left == 1 else 'punkter'} mere i kilden)"
+
+
+def _quote_items(items: list[str], question: str, budget: int) -> str:
+    """A list's or paragraphs' quote: the intro and the items in order while they fit. When an item
+    that would be left out shares more words with the question than every item shown (the
+    paragraph of a long introduction that answers it), the intro and the items sharing most words
+    with the question, in their order, "…" where items are left out."""
+    shown = [0]
+    for k in range(1, len(items)):
+        if sum(len(items[i]) for i in shown) + len(items[k]) > budget:
+            break
+        shown.append(k)
+    if len(shown) == len(items):
+        return " · ".join(items)
+    qset = set(tokens(question))
+    overlap = [len(qset & set(tokens(item))) for item in items]
+    if max(overlap[len(shown):], default=0) > max(overlap[k] for k in shown):
+        shown, size = [0], len(items[0])
+        for k in sorted(range(1, len(items)), key=lambda k: (-overlap[k], k)):
+            if overlap[k] and size + len(items[k]) <= budget:
+                shown.append(k)
+                size += len(items[k])
+        shown.sort()
+    parts = []
+    for j, k in enumerate(shown):
+        if j and k > shown[j - 1] + 1:
+            parts.append("…")
+        parts.append(items[k])
+    left = len(items) - len(shown)
+    return " · ".join(parts) + (f" · {_more(left)}" if left else "")
 
 
 # -- citations -------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ KNOBS = {
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
     "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
     "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "compound_heads": int, "worded_weight": float,
-    "worded_below": float, "claim_name_idf": float,
+    "worded_below": float, "claim_name_idf": float, "overview_boost": float, "overview_min_meetings": int,
 }
 
 
@@ -106,6 +106,8 @@ class Settings:
     worded_weight: float = _knob("worded_weight", 0.0)
     worded_below: float = _knob("worded_below", 2.0)
     claim_name_idf: float = _knob("claim_name_idf", 99.0)
+    overview_boost: float = _knob("overview_boost", 0.0)
+    overview_min_meetings: int = _knob("overview_min_meetings", 3, int)
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))

@@ -166,6 +166,7 @@ class Assistant:
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
         query.meetings = by_year(search_text, query.meetings, self.years())
+        query.overview = E.asks_overview(text)
         if search_text != text:  # a follow-up: the voice it names is the one asked about
             own = analyse(text, voice_cues, meeting_cues)
             if own.voices:
@@ -309,6 +310,8 @@ class Assistant:
         a bare "står det nogen steder, at"); "" for a real question."""
         if bare_claim_question(text):
             return E.vague_message(claim=True)
+        if E.asks_overview(text):  # "hvem mødtes hvornår?": the process as a whole
+            return ""
         q = analyse(text, *self.cues())
         return E.vague_message() if E.vague(text, topic_words(text), bool(q.voices or q.meetings)) else ""
 
@@ -411,7 +414,10 @@ class Assistant:
                    "cause": A.refusal_cause(support, bool(hits), reason)}
             return {**out, "reason": reason} if reason else out
         chosen = A.select(hits, self.settings.cite_k, retriever.index, self.settings.relative_cutoff)
-        citations = self._cite(chosen, manifest, search_text)
+        quoted = search_text
+        if E.asks_overview(text):  # quote the sentences that give the meetings' dates
+            quoted += " " + " ".join(m.date_label for m in manifest.meetings.values())
+        citations = self._cite(chosen, manifest, quoted)
         groups = A.groups(citations)
         if kind == "unsure":
             return {**base, "answer": A.render(groups, A.UNSURE), "refused": False, "unsure": True,

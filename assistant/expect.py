@@ -221,6 +221,20 @@ def speech_reason(name: str) -> str:
     return _data().get("speech", {}).get("reason", "").format(name=name)
 
 
+@lru_cache(maxsize=1)
+def _overview_patterns() -> tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]:
+    o = _data().get("overview", {})
+    return _compile(o.get("asks", ())), _compile(o.get("not_asks", ()))
+
+
+def asks_overview(question: str) -> bool:
+    """Whether the question asks about the process as a whole: which meetings there were, who met
+    when, in what order ([overview] in expect.toml)."""
+    asks, not_asks = _overview_patterns()
+    low = question.lower()
+    return _any(asks, low) and not _any(not_asks, low)
+
+
 def vague(question: str, topic: list[str], named_cue: bool) -> bool:
     """A question that names nothing to look for: no topic word (topic: its words beside question
     words and stopwords, assistant/query.topic_words) other than greetings and fillers, and no

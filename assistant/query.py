@@ -83,6 +83,7 @@ class Query:
     meetings: list[str] = field(default_factory=list)
     truncated: bool = False
     voice_boost: float | None = None  # instead of the knob: the voice a follow-up names weighs more
+    overview: bool = False  # the question asks for the process as a whole ("hvem mødtes hvornår?")
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, bool]:
@@ -135,6 +136,23 @@ def meetings_of_years(text: str, years: dict[str, str]) -> list[str]:
     its year."""
     named = years_named(text)
     return [m for m, year in years.items() if year in named]
+
+
+_DATE_LABEL_RE = re.compile(r"(\d{1,2})\.\s*([a-zæøå]+)\s+(\d{4})")
+
+
+def dates_named(text: str, date_labels: dict[str, str]) -> set[str]:
+    """The meetings whose date a text gives, by day and month ("25. november") or by month and
+    year ("i januar 2017"). date_labels: meeting id -> its date as the manifest writes it
+    ("25. november 2016"); meetings without a day are never named."""
+    low = text.lower()
+    out = set()
+    for mid, label in date_labels.items():
+        m = _DATE_LABEL_RE.search(label.lower())
+        if m and (re.search(rf"\b{m.group(1)}\.?\s*{m.group(2)}\b", low)
+                  or re.search(rf"\b{m.group(2)}\s+{m.group(3)}\b", low)):
+            out.add(mid)
+    return out
 
 
 def has_words(text: str) -> bool:

@@ -22,7 +22,7 @@ from .expect import speakers
 from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, lemma,
                       _danish_frequencies, proper_names, stem, synonyms, typo_edits)
-from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, is_english, numbered_entities
+from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, dates_named, is_english, numbered_entities
 
 log = logging.getLogger("rammeaftale")
 
@@ -179,6 +179,7 @@ class HybridRetriever(BaseRetriever):
         self._terms: dict[str, list[Term]] = {}
         self._neighbours: dict[str, list[str]] = {}
         self._vectors: dict[str, np.ndarray] | None = None  # stored passage vectors, loaded on first need
+        self._overviews: dict[str, int] | None = None  # passage id -> meetings whose dates it gives
         self._qvecs: dict[str, np.ndarray] = {}  # query vectors of recent texts
         units = getattr(index, "units", None) or []
         self._unit_row = {u: i for i, u in enumerate(units)}
@@ -483,6 +484,17 @@ class HybridRetriever(BaseRetriever):
         # distance d as exp(-d)
         return {rid: math.exp(-(1.0 - float(self._vectors[rid] @ q))) for rid in ids if rid in self._vectors}
 
+    def overviews(self) -> dict[str, int]:
+        """The passages that give the dates of at least `overview_min_meetings` meetings («Der har
+        været afholdt Kick-Off møde … i november 2016, i januar 2017 …»), with how many: the
+        process told as a whole."""
+        if self._overviews is None:
+            labels = {mid: m.date_label for mid, m in self.index.manifest.meetings.items()}
+            least = self.knobs.get("overview_min_meetings", 3)
+            counts = {r["id"]: len(dates_named(r.get("text", ""), labels)) for r in self.index.records}
+            self._overviews = {rid: n for rid, n in counts.items() if n >= least}
+        return self._overviews
+
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of a text (the last few are kept: a claim is searched, then checked)."""
         if text not in self._qvecs:
@@ -573,6 +585,10 @@ class HybridRetriever(BaseRetriever):
                        and self._states_fact(facts, rid, self.index.by_id[rid])]
             sims_f = self.similarities(vec, holding)
             rankings.append((sorted(sims_f.items(), key=lambda x: -x[1]), 1.0))
+        overviews = self.overviews() if query.overview and k.get("overview_boost", 0) else {}
+        if overviews:  # the passages that tell the process by its meetings' dates: candidates too
+            held = [rid for rid in overviews if allowed is None or rid in allowed]
+            rankings.append((sorted(self.similarities(vec, held).items(), key=lambda x: -x[1]), 1.0))
         if variant:  # an English question also searched as its Danish words
             variant_dense = self.dense(variant, allowed)
             rankings.append((variant_dense, k["variant_weight"]))
@@ -608,6 +624,8 @@ class HybridRetriever(BaseRetriever):
                 score *= 1 + (k["voice_boost"] if query.voice_boost is None else query.voice_boost)
             if query.meetings and meetings_of(rec) & set(query.meetings):
                 score *= 1 + k["meeting_boost"]
+            if rid in overviews:
+                score *= 1 + k["overview_boost"]
             if total:
                 doc = self._doc_tokens[self._row[rid]]
                 share = sum(t.weight for t in terms if t.alts and t.covered_by(doc)) / total

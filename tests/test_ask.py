@@ -579,3 +579,15 @@ def test_a_word_the_documents_do_not_use_is_also_searched_in_their_words(assista
     assert retriever.in_documents_words("hvad sagde brugerne om overgange") == ""  # nothing to change
     result = assistant.ask("hvad sagde brugerne om folk der bliver udskrevet fra hospitalet")
     assert not result["refused"] and "sygehus til kommune" in result["citations"][0]["text"]
+
+
+def test_who_met_when_is_answered_by_the_passage_that_tells_the_process(assistant):
+    # a new staff member's first question names no topic word, yet it is a real question
+    result = assistant.ask("hvem mødtes hvornår?")
+    assert result["kind"] == "answer" and result["citations"]
+    first = result["citations"][0]
+    assert all(m in first["text"] for m in ("november", "januar 2017", "marts 2017"))
+    # the quote shows the sentence with the dates, not only the passage's first line
+    assert "januar 2017" in first["quote"]
+    ordered = assistant.ask("hvad var rækkefølgen på møderne i processen")
+    assert any("januar 2017" in c["quote"] and "marts 2017" in c["quote"] for c in ordered["citations"][:2])

@@ -374,3 +374,43 @@ def test_an_address_has_to_stand_on_the_line_of_the_place_asked_about():
 def test_a_deficit_is_an_amount():
     gap = E.unmet("hvor stort var underskuddet på tilbuddene i 2016", ["Udgifterne steg med 5 procent."])
     assert gap is not None and gap.id == "amount"
+
+
+@pytest.mark.parametrize("question", [
+    "hvem mødtes hvornår?", "hvilke møder var der i processen", "hvad var rækkefølgen på møderne",
+    "giv mig et overblik", "hvordan har processen frem mod rammeaftale 2018 været bygget op",
+    "what meetings were held?", "who met when"])
+def test_a_question_about_the_whole_process_asks_for_the_overview(question):
+    assert E.asks_overview(question)
+
+
+@pytest.mark.parametrize("question", [
+    "hvad sagde brugerne om overgange?", "hvor blev mødet i solrød holdt", "hvornår var kick-off mødet?",
+    "hvilke møder havde faglige sessioner på programmet"])
+def test_a_question_about_one_thing_is_no_overview(question):
+    assert not E.asks_overview(question)
+
+
+def test_a_passage_naming_the_dates_of_meetings_is_found_by_day_or_by_month_and_year():
+    from assistant.query import dates_named
+    labels = {"kickoff": "25. november 2016", "users": "18. januar 2017", "pros": "17. marts 2017",
+              "later": "7. april 2022", "process": "2016-2017"}
+    summary = ("Der har været afholdt Kick-Off møde for udvalgsmedlemmer i november \n2016, i januar 2017 var "
+               "repræsentanter for brugerne samlet og fagpersoner fra kommunerne var samlet i marts 2017.")
+    assert dates_named(summary, labels) == {"kickoff", "users", "pros"}
+    assert dates_named("Program for kick-off møde fredag den 25. november", labels) == {"kickoff"}
+    assert dates_named("2016-2017: proces for fornyet politisk grundlag", labels) == set()
+
+
+def test_a_long_passage_is_quoted_by_the_paragraph_that_answers_not_only_its_first():
+    from assistant.answer import quote
+    text = "\n".join(["Indledning:", "KKR Sjælland besluttede sidste år et nyt fokusområde. " * 4,
+                      "Der har været afholdt kick-off møde i november 2016 og et møde i januar 2017.",
+                      "Brugerinddragelse blev drøftet som forskellige former for inddragelse. " * 4,
+                      "Endelig var der drøftelser af rammeaftalens udformning. " * 4])
+    shown = quote(text, "hvornår var møderne november 2016 januar 2017", chars=150)
+    assert shown.startswith("Indledning: · … · Der har været afholdt kick-off møde")
+    assert shown.endswith("mere i kilden)")
+    # a list whose first items fit and answer keeps its order and its first items
+    programme = "\n".join(["Program:", "9.00 Velkomst", "9.30 Oplæg om overgange", "10.00 Pause"])
+    assert quote(programme, "overgange", chars=150) == "Program: · 9.00 Velkomst · 9.30 Oplæg om overgange · 10.00 Pause"
