@@ -414,3 +414,15 @@ def test_a_long_passage_is_quoted_by_the_paragraph_that_answers_not_only_its_fir
     # a list whose first items fit and answer keeps its order and its first items
     programme = "\n".join(["Program:", "9.00 Velkomst", "9.30 Oplæg om overgange", "10.00 Pause"])
     assert quote(programme, "overgange", chars=150) == "Program: · 9.00 Velkomst · 9.30 Oplæg om overgange · 10.00 Pause"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("hvad tjener en forstander på et botilbud", "amount"),
+    ("hvor stort er region sjællands budget til psykiatrien", "amount"),
+    ("hvem tog referat ved bordene", "person"),
+    ("hvem skulle sidde i rådgivningspanelet", "person"),
+    ("hvilket år blev de første rammeaftaler indført", "when"),
+])
+def test_a_wage_a_budget_a_note_taker_or_a_year_needs_one_in_the_passage(question, kind):
+    gap = E.unmet(question, ["Bordene drøftede rammeaftalerne og tilbuddene i regionen."])
+    assert gap is not None and gap.id == kind
