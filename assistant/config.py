@@ -60,6 +60,7 @@ KNOBS = {
     "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
     "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "compound_heads": int, "worded_weight": float,
     "worded_below": float, "claim_name_idf": float, "overview_boost": float, "overview_min_meetings": int,
+    "result_programme_factor": float, "result_summary_boost": float,
 }
 
 
@@ -108,6 +109,8 @@ class Settings:
     claim_name_idf: float = _knob("claim_name_idf", 99.0)
     overview_boost: float = _knob("overview_boost", 0.0)
     overview_min_meetings: int = _knob("overview_min_meetings", 3, int)
+    result_programme_factor: float = _knob("result_programme_factor", 1.0)
+    result_summary_boost: float = _knob("result_summary_boost", 0.0)
     # answer generator: extractive | ollama | openai | llamacpp
     generator: str = field(default_factory=lambda: _env("GENERATOR", "extractive"))
     llm_url: str = field(default_factory=lambda: _env("LLM_URL", ""))

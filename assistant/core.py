@@ -167,6 +167,7 @@ class Assistant:
         query = analyse(search_text, voice_cues, meeting_cues)
         query.meetings = by_year(search_text, query.meetings, self.years())
         query.overview = E.asks_overview(text)
+        query.results = E.asks_results(text)
         if search_text != text:  # a follow-up: the voice it names is the one asked about
             own = analyse(text, voice_cues, meeting_cues)
             if own.voices:

@@ -227,6 +227,34 @@ def _overview_patterns() -> tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]
     return _compile(o.get("asks", ())), _compile(o.get("not_asks", ()))
 
 
+@lru_cache(maxsize=1)
+def _results() -> tuple[tuple[re.Pattern, ...], frozenset]:
+    r = _data().get("results", {})
+    return _compile(r.get("asks", ())), frozenset(r.get("planned_kinds", ()))
+
+
+def asks_results(question: str) -> bool:
+    """Whether the question asks what came out of a meeting or of the process ([results])."""
+    return _any(_results()[0], question.lower())
+
+
+def planned_kinds() -> frozenset:
+    """The passage kinds that say what was planned, not what came out (a meeting's programme)."""
+    return _results()[1]
+
+
+@lru_cache(maxsize=1)
+def _summary_re() -> re.Pattern | None:
+    words = _data().get("results", {}).get("summary_headings", ())
+    return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})", re.I) if words else None
+
+
+def summary_heading(heading: str) -> bool:
+    """Whether a passage's heading marks the write-up of what came out ("… – Opsamling")."""
+    pattern = _summary_re()
+    return bool(pattern and pattern.search(heading or ""))
+
+
 def asks_overview(question: str) -> bool:
     """Whether the question asks about the process as a whole: which meetings there were, who met
     when, in what order ([overview] in expect.toml)."""

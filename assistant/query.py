@@ -84,6 +84,7 @@ class Query:
     truncated: bool = False
     voice_boost: float | None = None  # instead of the knob: the voice a follow-up names weighs more
     overview: bool = False  # the question asks for the process as a whole ("hvem mødtes hvornår?")
+    results: bool = False  # the question asks what came out of a meeting or the process
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, bool]:

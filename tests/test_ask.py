@@ -591,3 +591,11 @@ def test_who_met_when_is_answered_by_the_passage_that_tells_the_process(assistan
     assert "januar 2017" in first["quote"]
     ordered = assistant.ask("hvad var rækkefølgen på møderne i processen")
     assert any("januar 2017" in c["quote"] and "marts 2017" in c["quote"] for c in ordered["citations"][:2])
+
+
+@pytest.mark.parametrize("question", ["hvad kom der ud af kick-off mødet", "hvad blev resultatet af processen",
+                                      "hvad kom der ud af processen?"])
+def test_what_came_out_is_not_answered_by_the_programme(assistant, question):
+    # the programme says what was planned («10:00 Pause …»), not what came out of the meeting
+    result = assistant.ask(question)
+    assert result["citations"] and result["citations"][0]["kind"] not in ("programme", "programme_item")

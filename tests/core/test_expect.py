@@ -426,3 +426,17 @@ def test_a_long_passage_is_quoted_by_the_paragraph_that_answers_not_only_its_fir
 def test_a_wage_a_budget_a_note_taker_or_a_year_needs_one_in_the_passage(question, kind):
     gap = E.unmet(question, ["Bordene drøftede rammeaftalerne og tilbuddene i regionen."])
     assert gap is not None and gap.id == kind
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("hvad kom der ud af kick-off mødet", True), ("hvad blev resultatet af processen", True),
+    ("what came out of the process?", True), ("hvad endte det med", True),
+    ("hvad stod der på programmet kl 10", False), ("hvem holdt oplæg i solrød", False)])
+def test_a_question_for_what_came_out_is_recognised(question, asks):
+    assert E.asks_results(question) is asks
+
+
+def test_a_write_up_is_known_by_its_heading():
+    assert E.summary_heading("Kick-off møde 25. november 2016: opsamling af drøftelserne ved bordene")
+    assert not E.summary_heading("Kick-off møde 25. november 2016: program")
+    assert E.planned_kinds() == {"programme", "programme_item"}
