@@ -21,7 +21,7 @@ from .claims import reversed_by_antonym
 from .config import Settings
 from .lexicon import WORD_RE, dictionary_word, is_place, lemma
 from .ordinals import resolve as resolve_ordinals
-from .query import (Query, analyse, by_year, clean_question, has_words, meetings_of_years, rewrite_followup,
+from .query import (Query, analyse, by_year, clean_question, has_words, meetings_of_years, own_meeting_cues, rewrite_followup,
                     topic_words)
 from .retrieve import meetings_of, places, voice_meetings
 from .store import IndexUnavailable, open_index
@@ -324,7 +324,11 @@ class Assistant:
         the topic of a follow-up's previous question; own: the question as asked, whose words say
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         retriever = self.ready()
-        named = by_year(text, analyse(text, *self.cues()).meetings, self.years()) or list(meetings)
+        # the meetings the question names by a word of their own: "ifølge fagpersonerne" names the
+        # group, quoted at the theme meeting too, not only the March meeting
+        voice_cues, meeting_cues = self.cues()
+        strict = analyse(text, {}, own_meeting_cues(voice_cues, meeting_cues)).meetings
+        named = by_year(text, strict, self.years()) or list(meetings)
         named = named or meetings_of_years(text, self.years())  # a year alone ("formand for KKR i 2022")
         records = {m.id: m.record for m in manifest.meetings.values()}
         unrecorded = E.unrecorded_meeting(text, named, records)

@@ -225,6 +225,14 @@ def is_followup(question: str, previous: str, cue_words: set[str]) -> bool:
     return len(own) <= FOLLOWUP_MAX_OWN and any(w in ANAPHORA for w in words if w != "der")
 
 
+def own_meeting_cues(voice_cues: dict[str, list[str]], meeting_cues: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The meetings' cues without those that are a voice's cues too ("bordene" is the politicians'
+    word and the theme meeting's, "fagpersonerne" the professionals' and the March meeting's):
+    what names a meeting rather than a group."""
+    voiced = {c.lower() for cues in voice_cues.values() for c in cues}
+    return {m: [c for c in cues if c.lower() not in voiced] for m, cues in meeting_cues.items()}
+
+
 def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[str]],
                      meeting_cues: dict[str, list[str]] | None = None) -> str:
     """"og hvad sagde fagpersonerne?" after "hvad sagde brugerne om overgange?" asks about
@@ -232,6 +240,9 @@ def rewrite_followup(question: str, previous: str, voice_cues: dict[str, list[st
     follow-up names replaces the previous one (its words leave the search text)."""
     meeting_cues = meeting_cues or {}
     all_cues = {c.lower() for cues in [*voice_cues.values(), *meeting_cues.values()] for c in cues}
+    # a word that names a group as well as a meeting ("bordene", "fagpersonerne") names the group:
+    # "og hvad skulle bordene snakke ud fra?" after "… på kick-off mødet" keeps the kick-off
+    meeting_cues = own_meeting_cues(voice_cues, meeting_cues)
     cue_words = {w for c in all_cues for w in _WORD_RE.findall(c)}
     if not is_followup(question, previous, cue_words):
         return question

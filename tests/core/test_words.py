@@ -299,3 +299,20 @@ def test_an_english_question_is_known_by_its_words_beyond_the_question_words():
     assert is_english("last day to sign up for the 2022 dialogue meeting?")
     assert not is_english("hvad sagde brugerne om overgange")
     assert not is_english("kick off hvor")
+
+
+def test_a_groups_word_that_is_also_a_meetings_cue_keeps_the_previous_meeting():
+    voices = {**VOICES, "politicians": ["bordene", "politikerne"]}
+    meetings = {**MEETINGS, "kickoff_2016": ["kick-off"], "politikermoede_2017": ["bordene", "sørup"]}
+    text = rewrite_followup("og hvad skulle bordene snakke ud fra?", "hvad skete der kl 9.30 på kick-off mødet?",
+                            voices, meetings)
+    assert "kick-off" in text and "9.30" in text
+    # a meeting named by a word of its own still replaces the previous one
+    text = rewrite_followup("og i sørup?", "hvad skete der kl 9.30 på kick-off mødet?", voices, meetings)
+    assert "kick-off" not in text
+
+
+def test_only_a_meetings_own_words_name_it():
+    from assistant.query import own_meeting_cues
+    assert own_meeting_cues(VOICES, MEETINGS) == {"dialogforum_2017": ["solrød", "januar 2017"],
+                                                  "fagpersoner_2017": ["marts 2017"]}
