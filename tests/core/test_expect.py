@@ -421,6 +421,7 @@ def test_a_long_passage_is_quoted_by_the_paragraph_that_answers_not_only_its_fir
     ("hvor stort er region sjællands budget til psykiatrien", "amount"),
     ("hvem tog referat ved bordene", "person"),
     ("hvem skulle sidde i rådgivningspanelet", "person"),
+    ("hvem sad i det politiske panel på kick-off", "person"),
     ("hvilket år blev de første rammeaftaler indført", "when"),
 ])
 def test_a_wage_a_budget_a_note_taker_or_a_year_needs_one_in_the_passage(question, kind):
