@@ -147,7 +147,9 @@ class HybridRetriever(BaseRetriever):
         self._vocab_list = sorted(v for v in vocab if len(v) > 3)
         self._vocab_by_start = _by_start(self._vocab_list)
         self._fuzzy: dict[str, str] = {}  # misspelt word -> closest corpus word ("" for none)
-        texts = [f"{r.get('heading', '')} {r['text']}" for r in index.records]
+        # heading, text and the organisers' additions shown with it (ingest.index.retrieval_text)
+        texts = [" ".join([r.get("heading", ""), r["text"], *(a.get("text", "") for a in r.get("additions") or [])])
+                 for r in index.records]
         self.words = Vocabulary(texts)
         _danish_frequencies()  # read once at start, not at the first misspelt word of a question
         self._doc_tokens = [set(tokens(t)) for t in texts]

@@ -52,9 +52,11 @@ def is_unsure(result: dict) -> bool:
 
 
 def passage_texts(citation: dict) -> list[str]:
-    """The text of a cited statement and of every other place it was recorded."""
+    """The text of a cited statement and of every other place it was recorded, and the
+    organisers' additions shown with it (their parentheses after a user's card)."""
     return [citation.get("text", "")] + [p.get("text", "") for p in citation.get("also_in", []) or []
-                                         if isinstance(p, dict)]
+                                         if isinstance(p, dict)] + [
+        a.get("text", "") for a in citation.get("additions", []) or [] if isinstance(a, dict)]
 
 
 def holds_gold(citation: dict, gold: list[str]) -> bool:

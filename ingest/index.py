@@ -44,9 +44,12 @@ def passage_id(p: Passage) -> str:
 
 def retrieval_text(p: Passage, manifest: Manifest) -> str:
     """What is embedded and indexed: who speaks and the heading as context, then the passage's
-    own text (quoted alone)."""
+    own text (quoted alone), the organisers' additions in parentheses after it (shown with it as
+    theirs: «Større videndeling mellem kommuner.» is explained by «(… både være fagligt eller i
+    forhold til arbejdstilrettelæggelse mv.)», which a question may ask about) and its other titles."""
     voice = manifest.voices.get(p.voice, {}).get("label", "")
-    return f"{voice}. {p.heading}: {p.text}" + "".join(f" ({a})" for a in aliases(p))
+    added = "".join(f" ({a['text']})" for a in p.additions if a.get("text"))
+    return f"{voice}. {p.heading}: {p.text}{added}" + "".join(f" ({a})" for a in aliases(p))
 
 
 def aliases(p: Passage) -> list[str]:

@@ -599,3 +599,18 @@ def test_what_came_out_is_not_answered_by_the_programme(assistant, question):
     # the programme says what was planned («10:00 Pause …»), not what came out of the meeting
     result = assistant.ask(question)
     assert result["citations"] and result["citations"][0]["kind"] not in ("programme", "programme_item")
+
+
+def test_the_organisers_explanation_of_a_card_finds_the_card(assistant):
+    """The organisers' parentheses after a user's card («Større videndeling mellem kommuner.»
+    explained as «… både være fagligt eller i forhold til arbejdstilrettelæggelse mv.») are searched
+    with the card: a question in the explanation's words is answered by the card, shown with the
+    explanation marked as the organisers'."""
+    result = assistant.ask("handlede den videndeling brugerne ville have kun om det faglige, "
+                           "eller også om arbejdstilrettelæggelse?")
+    assert result["kind"] == "answer"
+    card = next((c for c in result["citations"][:3] if c["text"].startswith("Større videndeling")), None)
+    assert card is not None, [c["text"][:60] for c in result["citations"]]
+    assert card["voice"] == "users"
+    assert [a["voice"] for a in card["additions"]] == ["organisers"]
+    assert "arbejdstilrettelæggelse" in card["additions"][0]["text"]
