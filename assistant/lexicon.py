@@ -29,6 +29,12 @@ def word_lists() -> dict:
         return {}
 
 
+@lru_cache(maxsize=1)
+def generic_heads() -> frozenset[str]:
+    """Stems of compound heads that name a kind of arrangement (assistant/lexicon.toml [compounds])."""
+    return frozenset(stem(w) for w in word_lists().get("compounds", {}).get("generic_heads", []))
+
+
 @lru_cache(maxsize=50_000)
 def lemma(word: str) -> str:
     import simplemma

@@ -20,7 +20,7 @@ from ingest.units import statement_units
 
 from .expect import planned_kinds, speakers, summary_heading
 from .ordinals import numbered_lists
-from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, lemma,
+from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, generic_heads, lemma,
                       _danish_frequencies, proper_names, stem, synonyms, typo_edits)
 from .query import ENGLISH_WORDS, QUESTION_WORDS, Query, dates_named, is_english, numbered_entities
 
@@ -391,6 +391,13 @@ class HybridRetriever(BaseRetriever):
                 got += 0.5 * t.value
         return got / total
 
+    @staticmethod
+    def _arrangement_of(term: Term, found: set[str]) -> bool:
+        """"klyngemodellen" when a best passage speaks of «klynger»: a compound whose head names a
+        kind of arrangement (lexicon.toml [compounds]) and whose other parts stand in the passages."""
+        head, rest = term.alts[-1:], term.alts[:-1]
+        return bool(head and rest) and head[0] in generic_heads() and all(a in found for a in rest)
+
     def support(self, text: str, hits: list["Hit"], top: int = 3) -> dict:
         """Signals of whether the best passages can answer the question: the best cosine
         similarity; the idf-weighted share of the question's content words found in the top
@@ -403,7 +410,7 @@ class HybridRetriever(BaseRetriever):
         status = {}
         for t in terms:
             status[t.word] = t.status if t.alts else t.status
-            if t.compound and not t.covered_by(found):
+            if t.compound and not t.covered_by(found) and not self._arrangement_of(t, found):
                 # a compound whose parts no top passage holds together ("kommunalvalget"): judged
                 # as a word the corpus lacks
                 status[t.word] = self.words.rarity(t.word, t.capitalised, self.knobs["compound_zipf"], dictionary=False)

@@ -51,6 +51,9 @@ class SectionSpec:
     exclude: bool = False
     additions: str = ""  # voice of the text in parentheses: the organisers' own additions
     occurrence: int = 1  # the marker's nth matching line after the previous section's marker
+    # the extraction put each slide's title after its text: a title line standing right before a
+    # template line ("VISION FOR FREMTIDIGT SAMARBEJDE:") titles the slide before it
+    titles_after: bool = False
 
 
 @dataclass(frozen=True)

@@ -348,12 +348,15 @@ def _statements(run: list[_Para], local: str) -> list[_Unit]:
     return units
 
 
-def _units(paras: list[_Para], carried: str) -> tuple[list[_Unit], str]:
+def _units(paras: list[_Para], carried: str, title: str = "", titles_after: bool = False) -> tuple[list[_Unit], str]:
     """Passages of one slide. Returns the units and the heading carried to the next slide (a
-    slide of headings only, such as "Program for dagen", titles the next one)."""
+    slide of headings only, such as "Program for dagen", titles the next one). `title`: the
+    slide's own title where it stands after the slide (titles_after_slides); `titles_after`: a
+    sub-heading right before a template line titles the text before it, back to the template
+    line before that, not the text after it."""
     heads = [p for p in paras if p.role == "heading"]
     body = [p for p in paras if p.role in ("content", "sub")]
-    title = " ".join(p.text for p in heads) or carried
+    title = title or " ".join(p.text for p in heads) or carried
     if not body:
         return [], title
     table = next((p.template for p in paras if p.role == "template" and p.template.table), None)
@@ -393,7 +396,17 @@ def _units(paras: list[_Para], carried: str) -> tuple[list[_Unit], str]:
         return units, ""
     # lists and statements, cut at sub-headings ("Gruppe 3", "3. OVERGANGE")
     runs: list[tuple[_Para | None, list[_Para]]] = [(None, [])]
+    shown = [p for p in paras if p.role in ("content", "sub", "template")]
+    closing = {id(a) for a, b in zip(shown, shown[1:])
+               if titles_after and a.role == "sub" and b.role == "template"}
+    titled: dict[int, str] = {}  # run index -> the title standing after it
+    since = 0
     for p in body:
+        if id(p) in closing:  # «Forøget kommunal selvforsyning (95%)» after its description
+            titled.update({j: p.text for j in range(since, len(runs))})
+            since = len(runs)
+            runs.append((None, []))
+            continue
         run = runs[-1][1]
         in_intro = bool(run) and run[0].text.endswith(":")
         if p.role == "sub" and in_intro and p.start == "item":
@@ -405,10 +418,10 @@ def _units(paras: list[_Para], carried: str) -> tuple[list[_Unit], str]:
         else:
             run.append(p)
     first = True
-    for sub, run in runs:
+    for j, (sub, run) in enumerate(runs):
         if not run:
             continue
-        local = _joined(title, sub.text if sub else "")
+        local = _joined(titled.get(j, title), sub.text if sub else "")
         intro = run[0].text.endswith(":") and len(run) >= 2
         if len(run) == 1 and run[0].text.endswith(":") and word_count(run[0].text) < SHORT_WORDS:
             continue  # the intro of a list or chart the extraction did not keep ("Fordeling spørgsmål 5:")
@@ -447,14 +460,33 @@ def _block_of(unit: _Unit, file: str, section: Section, voice: str, in_box: bool
                  additions=section.additions, breaks=tuple(breaks))
 
 
+def titles_after_slides(contexts: list[str], slides: list[list[_Para]]) -> tuple[list[str], list[str]]:
+    """Where the extraction put each slide's title after its text (001's three visions: the
+    description, then «Forøget kommunal selvforsyning (95%)», then «VISION FOR FREMTIDIGT
+    SAMARBEJDE:»), a slide that opens with the template line under a title (kept as the slide's
+    context, being a repeated heading) got the title of the slide before it. Returns each slide's
+    own title ("" where none moved) and the contexts without the moved titles. Inside a slide,
+    _units gives a title line standing before a template line to the text before it."""
+    titles, contexts = [""] * len(slides), list(contexts)
+    for k in range(1, len(slides)):
+        if contexts[k] and slides[k] and slides[k][0].role == "template":
+            titles[k - 1], contexts[k] = contexts[k], ""
+    return titles, contexts
+
+
 def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int],
                 layout: Layout = Layout(), markdown: bool = False) -> list[Block]:
     """Blocks of a section laid out in ordinary lines (bullets, wrapped sentences, slides
     separated by blank lines); in Markdown every blank line ends a paragraph."""
     blocks = []
     carried = ""
-    for rows, voice, context, in_box in _slides(lines, section, skipped, layout):
-        paras = _paragraphs(rows, layout, markdown)
+    slides = _slides(lines, section, skipped, layout)
+    all_paras = [_paragraphs(rows, layout, markdown) for rows, *_ in slides]
+    contexts = [s[2] for s in slides]
+    titles = [""] * len(slides)
+    if section.titles_after:
+        titles, contexts = titles_after_slides(contexts, all_paras)
+    for (rows, voice, _, in_box), context, paras, title in zip(slides, contexts, all_paras, titles):
         for para in paras:
             note = next((n for n in layout.notes if para.text.startswith(n.start)), None)
             if note:
@@ -465,7 +497,7 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
             b = _block_of(_Unit([p], "note", ""), file, section, p.role[5:], in_box, context)
             b.additions = ""
             blocks.append(b)
-        units, carried = _units(rest, carried)
+        units, carried = _units(rest, carried, title, section.titles_after)
         for unit in units:
             blocks.append(_block_of(unit, file, section, voice, in_box, context))
     return blocks

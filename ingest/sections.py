@@ -16,6 +16,7 @@ class Section:
     voice: str
     exclude: bool
     additions: str = ""  # voice of text in parentheses (the organisers marked their additions)
+    titles_after: bool = False  # a slide's title stands after its text (manifest SectionSpec)
 
 
 def _find(lines: list[str], marker: str, after: int, occurrence: int = 1) -> int | None:
@@ -49,7 +50,7 @@ def resolve_sections(entry: FileEntry, lines: list[str]) -> list[Section]:
     for k, (spec, idx) in enumerate(zip(entry.sections, starts)):
         end = starts[k + 1] - 1 if k + 1 < len(starts) else len(lines) - 1
         sections.append(Section(idx + 1, end + 1, spec.heading, spec.meeting, spec.voice, spec.exclude,
-                                spec.additions))
+                                spec.additions, spec.titles_after))
     return sections
 
 

@@ -165,3 +165,42 @@ def test_a_passage_left_after_a_known_statement_does_not_start_with_its_full_sto
     _, residue = align(block, known_keys([known]))
     texts = [p.text for p in passages_from(block, residue)]
     assert texts == ["Mere fokus på effekt på tværs af kommunerne."]
+
+
+def _vision_slides(lines: list[str], titles_after: bool):
+    section = Section(1, len(lines), "Visioner", "m", "organisers", False, titles_after=titles_after)
+    layout = Layout(templates=(Template("VISION FOR FREMTIDIGT SAMARBEJDE"),))
+    return [p for b in line_blocks("z.txt", lines, section, set(), layout) for p in passages_from(b)]
+
+
+# 001's three visions as the PDF extraction laid them out: each description, then its title, then
+# the slide's «VISION FOR …:» line (the title of the first stands again later, so it is a repeated heading)
+VISIONS = ["1. BESKRIVELSE:", "", "Der etableres 3-4 klynger med 4-5 kommuner hver i hele regionen.", "", "", "", "",
+           "Tættere klyngesamarbejde", "VISION FOR FREMTIDIGT SAMARBEJDE:", "", "1. BESKRIVELSE:", "",
+           "To af kommunerne varetager opgaven på alles vegne i regionen.", "", "",
+           "Tilbud til de 31 målgrupper", "", "VISION FOR FREMTIDIGT SAMARBEJDE:", "", "1. BESKRIVELSE:", "",
+           "Derfor skal opgaverne løses inden for den enkelte kommune.", "", "",
+           "Forøget kommunal selvforsyning (95%)", "", "VISION FOR FREMTIDIGT SAMARBEJDE:", "", "", "", "",
+           "Tættere klyngesamarbejde", "Fordele ved scenariet"]
+
+
+def _heading_of(passages, words: str) -> str:
+    return next(p.heading for p in passages if words in p.text)
+
+
+def test_a_title_the_extraction_put_after_its_slide_titles_the_text_before_it():
+    passages = _vision_slides(VISIONS, titles_after=True)
+    assert "Tættere klyngesamarbejde" in _heading_of(passages, "Der etableres")
+    second = _heading_of(passages, "To af kommunerne")
+    assert "Tilbud til de 31 målgrupper" in second and "Tættere" not in second
+    third = _heading_of(passages, "Derfor skal")
+    assert "Forøget kommunal selvforsyning (95%)" in third and "31 målgrupper" not in third
+    # the titles are headings, not passages of their own
+    assert not any(p.text.startswith(("Tilbud til de 31", "Forøget")) for p in _vision_slides(VISIONS, True))
+
+
+def test_without_the_manifest_fact_a_title_still_titles_what_follows_it():
+    # the mislabelling the manifest fact mends: the second vision under the first one's title
+    passages = _vision_slides(VISIONS, titles_after=False)
+    assert "Forøget kommunal selvforsyning" not in _heading_of(passages, "Derfor skal")
+    assert "Tættere klyngesamarbejde" in _heading_of(passages, "To af kommunerne")

@@ -218,3 +218,17 @@ def test_a_voice_box_on_the_theme_meeting_slides_is_titled_with_its_focus_area(c
     places = [p for p in _places(records) if p["file"].startswith("001") and p["text"].startswith(start)]
     assert places and all(p["voice"] == voice for p in places)
     assert all(f"– {area}" in p["heading"] and p["heading"].endswith("siger") for p in places)
+
+
+def test_each_vision_of_the_kick_off_is_titled_by_its_own_name_in_001(corpus):
+    """001 has each vision's title after its description; every description passage is headed by
+    its own vision, as in 004's slides, not by the vision before it."""
+    _, _, records = corpus
+    expected = {"Der etableres 3-4 klynger": "Tættere klyngesamarbejde om sikrer tilbudsviften",
+                "Samtidig etableres der på tværs af de to driftskommuner": "Tilbud til de 31 målgrupper",
+                "Derfor skal de specialiserede opgaver i endnu højere grad": "Forøget kommunal selvforsyning (95%)"}
+    for start, title in expected.items():
+        rec = next(r for r in records if r["text"].startswith(start))
+        assert rec["file"] == FILE_001 and title in rec["heading"], (start, rec["heading"])
+        others = [t for t in expected.values() if t != title]
+        assert not any(t in rec["heading"] for t in others), rec["heading"]

@@ -316,3 +316,12 @@ def test_only_a_meetings_own_words_name_it():
     from assistant.query import own_meeting_cues
     assert own_meeting_cues(VOICES, MEETINGS) == {"dialogforum_2017": ["solrød", "januar 2017"],
                                                   "fagpersoner_2017": ["marts 2017"]}
+
+
+def test_a_compound_naming_an_arrangement_of_a_thing_the_passages_hold_is_not_missing():
+    from assistant.retrieve import HybridRetriever, Term
+    cluster_model = Term("klyngemodellen", alts=["klyng", "model"], compound=True)
+    election = Term("folketingsvalget", alts=["folketing", "valg"], compound=True)
+    assert HybridRetriever._arrangement_of(cluster_model, {"klyng", "samarbejd"})
+    assert not HybridRetriever._arrangement_of(cluster_model, {"samarbejd"})  # nothing of the klynge
+    assert not HybridRetriever._arrangement_of(election, {"folketing"})  # an election is no arrangement
