@@ -148,10 +148,24 @@ def _start_kind(text: str) -> str:
     return "prose"
 
 
+# a line of only a conjunction joins the two boxes of a slide («Paradoks: Samarbejde OG Kommunalt
+# selvstyre»: one side, "OG", the other side): no heading over what follows
+CONNECTIVES = frozenset({"og", "eller", "men", "vs", "vs.", "versus", "contra", "and", "or"})
+
+
+def _connective(text: str) -> bool:
+    """A conjunction set alone in capitals between two boxes of a slide ("OG"), not a "men" that a
+    sentence wrapped onto a line of its own."""
+    return text.isupper() and text.strip().lower() in CONNECTIVES
+
+
 def heading_like(text: str) -> bool:
     """A short line without a sentence end ("Gruppe 3", "Program for dagen", "3. OVERGANGE",
     "Forøget kommunal selvforsyning (95%)"). A sentence end before a closing parenthesis counts
-    ("Koordinerende sagsbehandler. (Primært myndighedsrettet)" is a card with an addition)."""
+    ("Koordinerende sagsbehandler. (Primært myndighedsrettet)" is a card with an addition).
+    A conjunction alone ("OG" between the two sides of a paradox) is none."""
+    if text.strip().lower() in CONNECTIVES:
+        return False
     bare = re.sub(r"\s*\([^()]*\)\s*$", "", text.rstrip())
     ends = text.rstrip().endswith((".", "!", "?", ":", "…")) or bare.endswith((".", "!", "?", "…"))
     return word_count(text) < SHORT_WORDS and (not ends or _is_caps(text))
@@ -173,11 +187,12 @@ def _template_of(text: str, templates: tuple[Template, ...]) -> Template | None:
 
 
 def repeated_headings(lines: list[str]) -> set[str]:
-    """Short heading lines that stand more than once in a file (repeated on every slide)."""
+    """Short heading lines that stand more than once in a file (repeated on every slide); not a
+    conjunction alone ("OG" between the sides of each paradox)."""
     counts: dict[str, int] = {}
     for line in lines:
         text = line.strip()
-        if (text[:1].isalpha() and text[:1].isupper() and not is_bullet(line)
+        if (text[:1].isalpha() and text[:1].isupper() and not is_bullet(line) and text.lower() not in CONNECTIVES
                 and (len(text.split()) >= 2 or text.isupper())
                 and word_count(text) < SHORT_WORDS and not ends_sentence(text)):
             counts[text] = counts.get(text, 0) + 1
@@ -265,6 +280,7 @@ def _paragraphs(rows: list[_Row], layout: Layout, markdown: bool = False) -> lis
                or row.text.lstrip().startswith("#")
                or any(stripped.startswith(n.start) for n in layout.notes)
                or _is_caps(row.text) or _is_caps(last)
+               or _connective(stripped) or _connective(last)
                or cur.role == "template" or _template_of(row.text, layout.templates) is not None
                or (ends_sentence(last) and stripped[:1].isupper())
                or (heading_like(cur.text) and cur.start == "prose" and row.gap >= 1

@@ -204,3 +204,17 @@ def test_without_the_manifest_fact_a_title_still_titles_what_follows_it():
     passages = _vision_slides(VISIONS, titles_after=False)
     assert "Forøget kommunal selvforsyning" not in _heading_of(passages, "Derfor skal")
     assert "Tættere klyngesamarbejde" in _heading_of(passages, "To af kommunerne")
+
+
+def test_a_conjunction_between_the_sides_of_a_slide_heads_nothing():
+    lines = ["Paradoks: Samarbejde OG Kommunalt selvstyre", "", "Samarbejde mellem kommunerne kan give fordele som",
+             "bedre ressourceudnyttelse", "", "OG", "Kommunerne har først og fremmest en forpligtelse overfor egne",
+             "borgere og en økonomi, der skal prioriteres", "", "", "", "", "Noget helt andet om sagen her", "", "OG",
+             "Borgerne skal have et tilbud når der er behov herfor,", "men", "der er få tilbud i Sjælland"]
+    section = Section(1, len(lines), "H", "m", "organisers", False)
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
+    second = next(p for p in passages if p.text.startswith("Kommunerne har"))
+    assert "Paradoks: Samarbejde OG Kommunalt selvstyre" in second.heading
+    assert not any(part == "OG" for p in passages for part in p.heading.split(" – "))
+    # a "men" that a sentence wrapped onto a line of its own stays in its sentence
+    assert any("herfor, men der er få tilbud" in p.text for p in passages)

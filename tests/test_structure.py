@@ -232,3 +232,10 @@ def test_each_vision_of_the_kick_off_is_titled_by_its_own_name_in_001(corpus):
         assert rec["file"] == FILE_001 and title in rec["heading"], (start, rec["heading"])
         others = [t for t in expected.values() if t != title]
         assert not any(t in rec["heading"] for t in others), rec["heading"]
+
+
+def test_a_conjunction_between_the_sides_of_a_paradox_is_no_heading(corpus):
+    _, _, records = corpus
+    assert not any(part.strip() in {"OG", "ELLER"} for r in records for part in r["heading"].split(" – "))
+    rec = next(r for r in records if r["text"].startswith("Kommunerne har først og fremmest en forpligtelse"))
+    assert rec["heading"].endswith("Paradoks: Samarbejde OG Kommunalt selvstyre"), rec["heading"]
