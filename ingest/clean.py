@@ -12,6 +12,7 @@ BULLETS = "•\uf0b7\uf0a7\u25aa\u25cf"
 _BULLET_RE = re.compile(rf"^\s*(?:[{BULLETS}]|-(?=\s))\s*")
 _INLINE_BULLET_RE = re.compile(rf"\s*[{BULLETS}]\s*")
 _NOISE_RE = re.compile(r"^[\d\s]*$")  # slide numbers such as "1  2" or "3"
+_RULE_RE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")  # a web page's horizontal rule
 # A word split over a line break: "bestræbel-\nserne". Not the Danish suspended hyphen
 # "social- og undervisningsområde", which stays.
 _HYPHEN_RE = re.compile(r"(?<=[a-zæøå])-\s*\n\s*(?!(?:og|eller|samt|til|som)\b)(?=[a-zæøå])")
@@ -35,6 +36,12 @@ def strip_bullet(line: str) -> str:
 def is_noise(line: str) -> bool:
     """Slide numbers and blank lines carry no content."""
     return bool(_NOISE_RE.match(line))
+
+
+def is_rule(line: str) -> bool:
+    """A horizontal rule ("---" before a web page's footnotes): it ends what stands above it and
+    titles nothing."""
+    return bool(_RULE_RE.match(line))
 
 
 def display_text(raw: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .clean import (BULLETS, display_text, ends_sentence, group_spans, is_bullet, is_noise, match_key,
+from .clean import (BULLETS, display_text, ends_sentence, group_spans, is_bullet, is_noise, is_rule, match_key,
                     split_sentences, strip_bullet, word_count)
 from .sections import Section
 
@@ -235,6 +235,10 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
             blank += 1
             continue
         if is_noise(text):
+            blank = 0
+            continue
+        if is_rule(text):  # "---" before the footnotes: the end of what stands above, no heading
+            close()
             blank = 0
             continue
         stripped = text.strip()

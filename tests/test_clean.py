@@ -1,5 +1,5 @@
 """Unit tests of the pure text functions of ingest, on small strings."""
-from ingest.clean import display_text, is_noise, match_key, split_sentences
+from ingest.clean import display_text, is_noise, is_rule, match_key, split_sentences
 from ingest.dedup import align, group_near_duplicates, known_keys
 from ingest.manifest import FileEntry, ManifestError, SectionSpec, SkipSpec
 from ingest.passages import Block, Layout, Note, Passage, Template, line_blocks, passages_from, slide_blocks
@@ -28,6 +28,7 @@ def test_match_key_ignores_punctuation_dashes_and_line_breaks():
 
 def test_slide_numbers_are_noise():
     assert is_noise("1  2  ") and is_noise("   ") and not is_noise("2. Åbenhed (5)")
+    assert is_rule("---") and is_rule(" ***  ") and not is_rule("– Visioner og temaer") and not is_rule("--- se side 2")
 
 
 def test_split_sentences():

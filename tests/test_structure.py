@@ -239,3 +239,11 @@ def test_a_conjunction_between_the_sides_of_a_paradox_is_no_heading(corpus):
     assert not any(part.strip() in {"OG", "ELLER"} for r in records for part in r["heading"].split(" – "))
     rec = next(r for r in records if r["text"].startswith("Kommunerne har først og fremmest en forpligtelse"))
     assert rec["heading"].endswith("Paradoks: Samarbejde OG Kommunalt selvstyre"), rec["heading"]
+
+
+def test_no_passage_is_headed_by_a_rule_or_punctuation(corpus):
+    """002's "---" before its footnote is a horizontal rule of the web page, not a heading."""
+    _, _, records = corpus
+    bad = [(r["file"], r["line_start"], r["heading"]) for r in records
+           if any(part.strip() and not any(ch.isalnum() for ch in part) for part in r["heading"].split(" – "))]
+    assert not bad, bad
