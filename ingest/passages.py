@@ -518,6 +518,11 @@ def line_blocks(file: str, lines: list[str], section: Section, skipped: set[int]
             b.additions = ""
             blocks.append(b)
         units, carried = _units(rest, carried, title, section.titles_after)
+        if not units and context:
+            # headings under a heading of their own are the page's menu (001 line 317: «Styrket
+            # samarbejde» over «Brugerinddragelse», «Styring», «Rammeaftalens form»), not the title
+            # of the slide after them, which has its own
+            carried = ""
         for unit in units:
             blocks.append(_block_of(unit, file, section, voice, in_box, context))
     return blocks

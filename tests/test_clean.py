@@ -219,3 +219,12 @@ def test_a_conjunction_between_the_sides_of_a_slide_heads_nothing():
     assert not any(part == "OG" for p in passages for part in p.heading.split(" – "))
     # a "men" that a sentence wrapped onto a line of its own stays in its sentence
     assert any("herfor, men der er få tilbud" in p.text for p in passages)
+
+
+def test_headings_under_a_repeated_heading_are_a_menu_not_the_next_slides_title():
+    lines = ["Styrket samarbejde", "", "Brugerinddragelse", "", "Styring", "", "", "", "",
+             "Styrket samarbejde", "Det klassiske samarbejde om en borger sker mellem to kommuner i regionen."]
+    section = Section(1, len(lines), "H", "m", "organisers", False)
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
+    rec = next(p for p in passages if p.text.startswith("Det klassiske"))
+    assert rec.heading == "H – Styrket samarbejde"

@@ -247,3 +247,12 @@ def test_no_passage_is_headed_by_a_rule_or_punctuation(corpus):
     bad = [(r["file"], r["line_start"], r["heading"]) for r in records
            if any(part.strip() and not any(ch.isalnum() for ch in part) for part in r["heading"].split(" – "))]
     assert not bad, bad
+
+
+def test_the_focus_areas_menu_does_not_head_the_first_focus_area(corpus):
+    """001 line 317: the page lists the four focus areas under «Styrket samarbejde» before the first
+    of them; the passages about styrket samarbejde are not headed by the three others."""
+    _, _, records = corpus
+    rec = next(r for r in records if r["text"].startswith("Det klassiske samarbejde om en borger"))
+    assert rec["heading"].endswith("Styrket samarbejde"), rec["heading"]
+    assert "Brugerinddragelse" not in rec["heading"] and "Styring" not in rec["heading"]
