@@ -215,7 +215,7 @@ def citation(n: int, rec: dict, manifest, question: str, line_length=None,
         "also_in": also_in(rec, manifest, line_length),
     }
     out["label"] = label(voice_label, out["meeting"], out["date_label"], recorded["title"])
-    out["context"] = context(rec)
+    out["context"] = context(rec, _labels(manifest))
     out["additions"] = [{"text": a["text"], "voice": a["voice"],
                          "voice_label": voices.get(a["voice"], {}).get("label", a["voice"])}
                         for a in rec.get("additions") or []]
@@ -225,13 +225,23 @@ def citation(n: int, rec: dict, manifest, question: str, line_length=None,
 STRUCTURES = ("table", "table_column", "list", "programme", "programme_item")
 
 
-def context(rec: dict) -> str:
-    """What a structure's quote needs to be read right: its own heading below the section's
-    ("Tættere klyngesamarbejde om sikrer tilbudsviften – Ulemper ved scenariet"), unless the
-    quote starts with it."""
-    if rec.get("kind") not in STRUCTURES:
-        return ""
+def _labels(manifest) -> frozenset:
+    """Headings that name no topic: the manifest's layout labels and its voice boxes' markers."""
+    return frozenset([*getattr(manifest, "labels", ()), *(m for m, _ in getattr(manifest, "voice_boxes", ()))])
+
+
+def context(rec: dict, labels: frozenset = frozenset()) -> str:
+    """What a quote needs to be read right: its own heading below the section's ("Tættere
+    klyngesamarbejde om sikrer tilbudsviften – Ulemper ved scenariet"; for a statement the topic
+    it stands under: «Derfor skal de specialiserede opgaver …» under the vision «Forøget kommunal
+    selvforsyning (95%)»), unless the quote starts with it. `labels`: headings that name no topic
+    (the manifest's layout labels and voice box markers); for a statement they are left out, as
+    is a label ending in a colon ("1. BESKRIVELSE:")."""
     parts = [p for p in (rec.get("heading") or "").split(" – ")[1:] if p]
+    if rec.get("kind") not in STRUCTURES:
+        if rec.get("kind") != "statement":
+            return ""
+        parts = [p for p in parts if p.strip() not in labels and not p.rstrip().endswith(":")]
     parts = [p for p in parts if not rec["text"].startswith(p)]
     return " – ".join(parts)
 

@@ -86,6 +86,7 @@ class Manifest:
     templates: tuple = ()  # passages.Template: tables' column headers and template text
     notes: tuple = ()  # passages.Note: stretches of another voice inside a section
     loose: tuple[str, ...] = ()  # corpus files without a manifest entry (default metadata)
+    labels: tuple[str, ...] = ()  # headings of a write-up's parts that name no topic ("Opsamling")
 
     @property
     def layout(self):
@@ -152,8 +153,11 @@ def load_manifest(corpus_dir: Path) -> Manifest:
         voices.setdefault(DEFAULT_VOICE["id"], dict(DEFAULT_VOICE))
         rank = max((f.rank for f in files), default=0) + 1
         files.extend(loose_entry(name, rank) for name in loose)
+    labels = layout.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ManifestError(f"{path}: [layout] labels must be a list of strings")
     return Manifest(files=tuple(files), meetings=meetings, voices=voices, voice_boxes=boxes,
-                    templates=templates, notes=notes, loose=tuple(loose))
+                    templates=templates, notes=notes, loose=tuple(loose), labels=tuple(labels))
 
 
 def loose_files(corpus_dir: Path, named: set[str]) -> list[str]:

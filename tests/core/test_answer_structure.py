@@ -288,3 +288,18 @@ def test_a_passage_is_also_ranked_by_its_closest_line():
     assert on.best_unit("hvem koordinerer", records[2]) == (1.0, target)
     off = HybridRetriever(index, Embedder(), knobs={"unit_weight": 0.0, "coverage_boost": 0.0})
     assert off.search(Query(text="mål"))[0].record["id"] != "c"
+
+
+def test_a_statement_is_shown_under_its_own_topic_but_not_under_a_write_up_label():
+    vision = {"kind": "statement", "text": "Derfor skal de specialiserede opgaver løses i kommunen.",
+              "heading": "Kick-off møde: tre visioner – Forøget kommunal selvforsyning (95%) – 1. BESKRIVELSE:"}
+    boxed = {"kind": "statement", "text": "Vi ønsker mere dialog om udviklingen",
+             "heading": "Politikertemamøde: rammer og fokusområder – Brugerinddragelse – Brugerne siger"}
+    summary = {"kind": "statement", "text": "Der var enighed om at samarbejde mere.",
+               "heading": "Kick-off møde: opsamling – OPSAMLING – Opsummering"}
+    labels = frozenset({"OPSAMLING", "Opsummering", "Brugerne siger"})
+    assert A.context(vision, labels) == "Forøget kommunal selvforsyning (95%)"
+    assert A.context(boxed, labels) == "Brugerinddragelse"
+    assert A.context(summary, labels) == ""
+    # a note of the organisers has no topic heading of its own to show
+    assert A.context({**vision, "kind": "note"}, labels) == ""
