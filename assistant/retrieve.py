@@ -108,6 +108,17 @@ def places(rec: dict) -> list[dict]:
     return [rec, *rec.get("also_in", [])]
 
 
+def linking_s_variants(word: str, shortest: int = 8) -> list[str]:
+    """A compound written with or without the joining s inside it ("videndeling" <->
+    "vidensdeling", "meningfuld" <-> "meningsfuld"): every form with one inner "s" taken out or put
+    in, at least four letters from either end; the caller keeps those the corpus has."""
+    if len(word) < shortest:
+        return []
+    out = [word[:i] + word[i + 1:] for i in range(4, len(word) - 3) if word[i] == "s"]
+    out += [word[:i] + "s" + word[i:] for i in range(4, len(word) - 3) if word[i - 1] != "s" and word[i] != "s"]
+    return out
+
+
 def meetings_of(rec: dict) -> set[str]:
     """Meetings a statement belongs to: where it was said or recorded, in any of its places."""
     out = set()
@@ -295,6 +306,8 @@ class HybridRetriever(BaseRetriever):
                     status = "known"  # a misspelling or a joined word pair the corpus has
                 if len(word) < 4 and not alts and not word.isdigit():
                     continue  # short leftovers ("ca", "fx") carry no topic
+                # the same compound with or without the joining s ("videndeling" / «vidensdeling»)
+                alts.extend(stem(v) for v in linking_s_variants(word) if self.words.known(v))
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
             rare = (not en and not alts and status != "known"

@@ -325,3 +325,12 @@ def test_a_compound_naming_an_arrangement_of_a_thing_the_passages_hold_is_not_mi
     assert HybridRetriever._arrangement_of(cluster_model, {"klyng", "samarbejd"})
     assert not HybridRetriever._arrangement_of(cluster_model, {"samarbejd"})  # nothing of the klynge
     assert not HybridRetriever._arrangement_of(election, {"folketing"})  # an election is no arrangement
+
+
+def test_a_compound_is_also_looked_up_with_and_without_its_joining_s():
+    from assistant.retrieve import linking_s_variants
+    assert "vidensdeling" in linking_s_variants("videndeling")
+    assert "videndeling" in linking_s_variants("vidensdeling")
+    assert "meningfuld" in linking_s_variants("meningsfuld")
+    assert linking_s_variants("møder") == []  # short words are left alone
+    assert all(len(v) == len("videndeling") + 1 for v in linking_s_variants("videndeling") if "s" in v[4:-3])
