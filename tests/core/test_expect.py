@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "address", "date", "municipality", "when", "abbreviation", "adoption", "later"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "contact", "address", "date", "municipality", "when", "abbreviation", "adoption", "later"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
