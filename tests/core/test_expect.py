@@ -460,3 +460,10 @@ def test_a_question_for_whom_to_contact_needs_a_name_an_address_or_a_number(ques
 def test_who_else_sat_in_a_body_asks_for_names():
     gap = E.unmet("hvem sad ellers i styregruppen i 2022", ["Styregruppen mødtes fire gange om året."])
     assert gap is not None and gap.then == "refused"
+
+
+def test_who_wrote_a_document_asks_for_a_name():
+    gap = E.unmet("hvem skrev opsamlingen fra mødet i solrød",
+                  ["Mødet blev afholdt på Solrød Rådhus og der var ca. 26 deltagere."])
+    assert gap is not None and gap.then == "refused" and "navnet" in gap.reason
+    assert E.unmet("hvem skrev invitationen", ["Med venlig hilsen – Thomas Knudsen, Styregruppeformand"]) is None
