@@ -307,7 +307,8 @@ class HybridRetriever(BaseRetriever):
                 if len(word) < 4 and not alts and not word.isdigit():
                     continue  # short leftovers ("ca", "fx") carry no topic
                 # the same compound with or without the joining s ("videndeling" / «vidensdeling»)
-                alts.extend(stem(v) for v in linking_s_variants(word) if self.words.known(v))
+                # (a form the corpus writes, not one that only shares a stem: "politiskerne")
+                alts.extend(stem(v) for v in linking_s_variants(word) if v in self.words.forms)
             alts = [a for a in dict.fromkeys(alts) if a in self._vocab]
             weight = max((self._idf.get(a, 0.0) for a in alts), default=self._idf_unknown)
             rare = (not en and not alts and status != "known"
