@@ -153,10 +153,15 @@ def _start_kind(text: str) -> str:
 CONNECTIVES = frozenset({"og", "eller", "men", "vs", "vs.", "versus", "contra", "and", "or"})
 
 
+def _conjunction(text: str) -> bool:
+    """A line of only a conjunction, in any case ("OG", "men")."""
+    return text.strip().lower() in CONNECTIVES
+
+
 def _connective(text: str) -> bool:
     """A conjunction set alone in capitals between two boxes of a slide ("OG"), not a "men" that a
     sentence wrapped onto a line of its own."""
-    return text.isupper() and text.strip().lower() in CONNECTIVES
+    return text.isupper() and _conjunction(text)
 
 
 def heading_like(text: str) -> bool:
@@ -164,7 +169,7 @@ def heading_like(text: str) -> bool:
     "Forøget kommunal selvforsyning (95%)"). A sentence end before a closing parenthesis counts
     ("Koordinerende sagsbehandler. (Primært myndighedsrettet)" is a card with an addition).
     A conjunction alone ("OG" between the two sides of a paradox) is none."""
-    if text.strip().lower() in CONNECTIVES:
+    if _conjunction(text):
         return False
     bare = re.sub(r"\s*\([^()]*\)\s*$", "", text.rstrip())
     ends = text.rstrip().endswith((".", "!", "?", ":", "…")) or bare.endswith((".", "!", "?", "…"))
@@ -192,7 +197,7 @@ def repeated_headings(lines: list[str]) -> set[str]:
     counts: dict[str, int] = {}
     for line in lines:
         text = line.strip()
-        if (text[:1].isalpha() and text[:1].isupper() and not is_bullet(line) and text.lower() not in CONNECTIVES
+        if (text[:1].isalpha() and text[:1].isupper() and not is_bullet(line) and not _conjunction(text)
                 and (len(text.split()) >= 2 or text.isupper())
                 and word_count(text) < SHORT_WORDS and not ends_sentence(text)):
             counts[text] = counts.get(text, 0) + 1
