@@ -144,7 +144,7 @@ class Assistant:
     def search(self, question: str, voices=None, meetings=None, previous: str | None = None) -> list:
         """The ranked passages (retrieve.Hit) for a question, before answer composition."""
         text, _ = clean_question(question, self.settings.max_question_chars)
-        return self._search(self.ready(), text, voices or [], meetings or [], previous or "")[1]
+        return self._search(self.ready(), text, voices or [], meetings or [], previous or "")[2]
 
     def line_length(self, file: str, line: int) -> int:
         """Length of a line (1-based) of a corpus file: the end column of a whole-line citation."""
@@ -159,16 +159,21 @@ class Assistant:
         return lengths[line - 1] if 0 < line <= len(lengths) else 0
 
     def _search(self, retriever, text, voices, meetings, previous, claim: str | None = None):
+        """(search text, whether it is a follow-up's, hits). The search text differs from the
+        question for a follow-up (the previous topic added) and for an ordinal ("den tredje
+        vision" -> its title), which is no follow-up."""
         voice_cues, meeting_cues = self.cues()
-        search_text = resolve_ordinals(rewrite_followup(text, previous, voice_cues, meeting_cues), retriever.numbered)
-        if previous and self.settings.generator != "extractive" and search_text != text:
+        followed = rewrite_followup(text, previous, voice_cues, meeting_cues)
+        followup = bool(previous) and followed != text
+        search_text = resolve_ordinals(followed, retriever.numbered)
+        if followup and self.settings.generator != "extractive":
             from .llm import rewrite_followup_llm  # None without an LLM or on failure
             search_text = rewrite_followup_llm(self.settings, text, previous) or search_text
         query = analyse(search_text, voice_cues, meeting_cues)
         query.meetings = by_year(search_text, query.meetings, self.years())
         query.overview = E.asks_overview(text)
         query.results = E.asks_results(text)
-        if search_text != text:  # a follow-up: the voice it names is the one asked about
+        if followup:  # a follow-up: the voice it names is the one asked about
             own = analyse(text, voice_cues, meeting_cues)
             if own.voices:
                 query.voices, query.voice_boost = own.voices, self.settings.followup_voice_boost
@@ -185,7 +190,7 @@ class Assistant:
         if claim:  # search for what has to stand in the material; the voice named around it boosts
             query = Query(text=claim, voices=query.voices, meetings=query.meetings)
             search_text = claim
-        return search_text, retriever.search(query, voices, meetings)
+        return search_text, followup, retriever.search(query, voices, meetings)
 
     def _cite(self, hits_or_records, manifest, question) -> list[dict]:
         out = []
@@ -391,7 +396,7 @@ class Assistant:
                 if vague:
                     return {**base, "answer": vague, "error": "vague", "kind": "error"}
             claim = claim_of(text)
-            search_text, hits = self._search(retriever, text, voices, meetings, previous, claim)
+            search_text, followup, hits = self._search(retriever, text, voices, meetings, previous, claim)
             manifest = retriever.index.manifest
         except IndexUnavailable as exc:
             log.error("index unavailable: %s", exc)
@@ -402,8 +407,8 @@ class Assistant:
                 self._index = self._retriever = None  # reopen on the next question
             return {**base, "answer": MSG_UNAVAILABLE, "error": "index_unavailable", "kind": "error"}
 
-        if search_text != text and not claim:  # a follow-up's search text (a claim's is no follow-up)
-            base["rewritten"] = search_text
+        if search_text != text and not claim:  # a follow-up's or an ordinal's search text (a claim's is neither)
+            base["rewritten"], base["followup"] = search_text, followup
         if claim:
             return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)

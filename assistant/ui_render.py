@@ -94,7 +94,8 @@ def answer_markdown(result: dict) -> str:
     if result.get("notice"):
         out += [f"*{md_escape(result['notice'])}*", ""]
     if result.get("rewritten"):
-        out += [f"*Opfølgning – søgte efter: {md_escape(result['rewritten'])}*", ""]
+        lead = "Opfølgning – søgte efter" if result.get("followup", True) else "Søgte efter"
+        out += [f"*{lead}: {md_escape(result['rewritten'])}*", ""]
     kind = result.get("kind") or ("refused" if result.get("refused") else "answer")
     if result.get("unsure"):
         kind = "unsure"

@@ -556,6 +556,15 @@ def test_a_numbered_thing_named_by_its_ordinal_is_cited(assistant):
     assert not result["refused"] and any(c["text"].startswith("Udfordring 2:") for c in result["citations"][:3])
 
 
+def test_an_ordinal_resolved_on_a_first_question_is_not_shown_as_a_follow_up(assistant):
+    from assistant.ui_render import answer_markdown
+    first = assistant.ask("hvad gik den tredje vision ud på")
+    assert first.get("rewritten") and first["followup"] is False
+    assert "Søgte efter:" in answer_markdown(first) and "Opfølgning" not in answer_markdown(first)
+    follow = assistant.ask("og hvad sagde fagpersonerne?", previous="hvad sagde brugerne om overgange?")
+    assert follow["followup"] is True and "Opfølgning – søgte efter:" in answer_markdown(follow)
+
+
 def test_a_misspelling_is_corrected_but_another_word_is_not_taken_for_one(assistant):
     terms = {t.word: t for t in assistant.ready().terms("konkurenceudsættelse og aflastning og ansættes")}
     assert any(a.startswith("konkurrenceudsæt") for a in terms["konkurenceudsættelse"].alts)
