@@ -1,6 +1,7 @@
 """Reads corpus/manifest.toml: the corpus's facts as data."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tomllib
@@ -100,7 +101,38 @@ class Manifest:
         raise KeyError(name)
 
 
+_TYPES = {"str": str, "bool": bool, "int": int}
+
+
+def _spec(cls, raw, where: str):
+    """A section or skip entry as its dataclass, with its keys and their types checked: a
+    misspelt key or `titles_after = "ja"` is a clear ManifestError, not a silent default."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: expected a table, got {raw!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    for key, value in raw.items():
+        want = _TYPES.get(str(fields[key].type))
+        if want and (type(value) is not want):  # bool is no int here, nor int a bool
+            raise ManifestError(f"{where}: {key} must be {want.__name__}, got {value!r}")
+    missing = [f.name for f in fields.values() if f.default is dataclasses.MISSING and f.name not in raw]
+    if missing:
+        raise ManifestError(f"{where}: missing key(s) {', '.join(missing)}")
+    return cls(**raw)
+
+
 def load_manifest(corpus_dir: Path) -> Manifest:
+    try:
+        return _load(corpus_dir)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ManifestError):
+            raise
+        raise ManifestError(f"{Path(corpus_dir) / 'manifest.toml'}: bad entry: {exc!r}") from exc
+
+
+def _load(corpus_dir: Path) -> Manifest:
     path = Path(corpus_dir) / "manifest.toml"
     if not path.exists():
         raise ManifestError(f"manifest not found: {path}")
@@ -120,7 +152,7 @@ def load_manifest(corpus_dir: Path) -> Manifest:
     voices = {v["id"]: v for v in data.get("voices", [])}
     files = []
     for f in data.get("files", []):
-        sections = tuple(SectionSpec(**s) for s in f.get("sections", []))
+        sections = tuple(_spec(SectionSpec, s, f"{f['name']}: section") for s in f.get("sections", []))
         for s in sections:
             if s.exclude:
                 continue
@@ -132,7 +164,7 @@ def load_manifest(corpus_dir: Path) -> Manifest:
             name=f["name"], title=f["title"], kind=f.get("kind", ""), date=f.get("date", ""),
             place=f.get("place", ""), source=f.get("source", ""), rank=int(f.get("rank", 9)),
             layout=f.get("layout", "lines"), sections=sections,
-            skips=tuple(SkipSpec(**s) for s in f.get("skips", [])),
+            skips=tuple(_spec(SkipSpec, s, f"{f['name']}: skip") for s in f.get("skips", [])),
         ))
         if files[-1].layout not in ("lines", "slides", "markdown"):
             raise ManifestError(f"{f['name']}: unknown layout {files[-1].layout!r}")

@@ -228,3 +228,33 @@ def test_headings_under_a_repeated_heading_are_a_menu_not_the_next_slides_title(
     passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
     rec = next(p for p in passages if p.text.startswith("Det klassiske"))
     assert rec.heading == "H – Styrket samarbejde"
+
+
+def _manifest_with(tmp_path, section: str):
+    (tmp_path / "x.txt").write_text("Intro\n", encoding="utf-8")
+    (tmp_path / "manifest.toml").write_text(
+        '[[voices]]\nid = "organisers"\nlabel = "Arrangører"\n\n'
+        '[[files]]\nname = "x.txt"\ntitle = "X"\n\n'
+        f'[[files.sections]]\nmarker = "Intro"\nheading = "I"\nvoice = "organisers"\n{section}\n', encoding="utf-8")
+
+
+@pytest.mark.parametrize("line, message", [
+    ('titles_after = "ja"', "titles_after must be bool"),
+    ("exclude = 1", "exclude must be bool"),
+    ('occurrence = "2"', "occurrence must be int"),
+    ("titel_after = true", "unknown key.*titel_after"),
+])
+def test_a_section_fact_of_the_wrong_type_or_name_is_a_clear_manifest_error(tmp_path, line, message):
+    from ingest.manifest import load_manifest
+    _manifest_with(tmp_path, line)
+    with pytest.raises(ManifestError, match=rf"x\.txt: section: {message}"):
+        load_manifest(tmp_path)
+    _manifest_with(tmp_path, "titles_after = true")
+    assert load_manifest(tmp_path).files[0].sections[0].titles_after is True
+
+
+def test_a_file_entry_without_its_name_is_a_manifest_error_not_a_traceback(tmp_path):
+    from ingest.manifest import load_manifest
+    (tmp_path / "manifest.toml").write_text('[[files]]\ntitle = "X"\n', encoding="utf-8")
+    with pytest.raises(ManifestError, match="bad entry.*name"):
+        load_manifest(tmp_path)
