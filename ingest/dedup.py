@@ -73,8 +73,8 @@ def shingles_of(passages: list[Passage], headings: bool = True) -> set:
     out: set = set()
     for p in passages:
         out |= _shingles(_words_key(p.text))
-        if headings:
-            for part in p.heading.split(" – "):
+        if headings:  # its parts, and the whole: a title with its subtitle ("PARADOKSER – Hvad vægter højest?")
+            for part in [p.heading, *p.heading.split(" – ")]:
                 out |= _shingles(_words_key(part))
     return out
 

@@ -164,6 +164,10 @@ def _connective(text: str) -> bool:
     return text.isupper() and _conjunction(text)
 
 
+# a word in capitals, then a dash: a slide title with its subtitle or question
+_CAPS_TITLE_RE = re.compile(r"^\s*[A-ZÆØÅ]{4,}\s+[–-]\s+\S")
+
+
 def heading_like(text: str) -> bool:
     """A short line without a sentence end ("Gruppe 3", "Program for dagen", "3. OVERGANGE",
     "Forøget kommunal selvforsyning (95%)"). A sentence end before a closing parenthesis counts
@@ -171,9 +175,16 @@ def heading_like(text: str) -> bool:
     A conjunction alone ("OG" between the two sides of a paradox) is none."""
     if _conjunction(text):
         return False
+    if _CAPS_TITLE_RE.match(text) and word_count(text) < SHORT_WORDS:
+        return True  # "PARADOKSER – Hvad vægter højest?": a slide's title in capitals and its question
     bare = re.sub(r"\s*\([^()]*\)\s*$", "", text.rstrip())
     ends = text.rstrip().endswith((".", "!", "?", ":", "…")) or bare.endswith((".", "!", "?", "…"))
     return word_count(text) < SHORT_WORDS and (not ends or _is_caps(text))
+
+
+# "Tilmeldingsfrist: 5. april 2017": a label and its value, a fact of its own even where it looks
+# like a sub-heading; kept as a statement when nothing stands under it
+_LABELLED_RE = re.compile(r"^[^:]{2,40}:\s+\S")
 
 
 def title_like(text: str) -> bool:
@@ -445,6 +456,8 @@ def _units(paras: list[_Para], carried: str, title: str = "", titles_after: bool
     first = True
     for j, (sub, run) in enumerate(runs):
         if not run:
+            if sub is not None and _LABELLED_RE.match(sub.text):  # "Tilmeldingsfrist: 5. april 2017"
+                units.append(_Unit([sub], "statement", titled.get(j, title)))
             continue
         local = _joined(titled.get(j, title), sub.text if sub else "")
         intro = run[0].text.endswith(":") and len(run) >= 2

@@ -258,3 +258,23 @@ def test_a_file_entry_without_its_name_is_a_manifest_error_not_a_traceback(tmp_p
     (tmp_path / "manifest.toml").write_text('[[files]]\ntitle = "X"\n', encoding="utf-8")
     with pytest.raises(ManifestError, match="bad entry.*name"):
         load_manifest(tmp_path)
+
+
+def test_a_slide_title_in_capitals_with_its_question_heads_the_slide_and_is_no_statement():
+    lines = ["Indledning om samarbejdet.", "PARADOKSER – Hvad vægter højest?", "",
+             "Det ønskes, at give borgeren et tilbud tæt på borgerens lokale", "miljø, da dette er det mindst "
+             "indgribende og muliggør fastholdelse", "af socialt netværk.", ""]
+    section = Section(1, len(lines), "H", "m", "organisers", False)
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
+    assert not any(p.text.startswith("PARADOKSER") for p in passages)
+    near = next(p for p in passages if p.text.startswith("Det ønskes"))
+    assert near.heading == "H – PARADOKSER – Hvad vægter højest?"
+
+
+def test_a_label_and_its_value_under_a_heading_is_kept_when_another_heading_follows():
+    lines = ["Praktiske oplysninger", "Tid og sted", "Fredag den 7. april kl. 9.30.",
+             "Tilmeldingsfrist: 5. april 2017", "", "", "Arrangør", "", "Sekretariatet inviterer."]
+    section = Section(1, len(lines), "H", "m", "organisers", False)
+    passages = [p for b in line_blocks("z.txt", lines, section, set(), Layout()) for p in passages_from(b)]
+    assert any(p.text == "Tilmeldingsfrist: 5. april 2017" and p.line_start == 4 for p in passages), \
+        [(p.text, p.heading) for p in passages]

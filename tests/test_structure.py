@@ -256,3 +256,11 @@ def test_the_focus_areas_menu_does_not_head_the_first_focus_area(corpus):
     rec = next(r for r in records if r["text"].startswith("Det klassiske samarbejde om en borger"))
     assert rec["heading"].endswith("Styrket samarbejde"), rec["heading"]
     assert "Brugerinddragelse" not in rec["heading"] and "Styring" not in rec["heading"]
+
+
+def test_the_paradox_slides_title_heads_it_and_is_never_quoted_as_a_statement(corpus):
+    """001 line 252 «PARADOKSER – Hvad vægter højest?» is the slide's title, not something said."""
+    _, _, records = corpus
+    assert not any(r["text"].startswith("PARADOKSER") for r in records)
+    rec = next(r for r in records if r["text"].startswith("Det ønskes, at give borgeren et tilbud tæt på"))
+    assert rec["heading"].endswith("PARADOKSER – Hvad vægter højest?"), rec["heading"]
