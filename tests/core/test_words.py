@@ -94,6 +94,10 @@ def test_capitalised_words_skip_the_first_word():
     ("sagde brugerne noget om at psykisk syge bliver tabt", "psykisk syge bliver tabt"),
     ("kom nogen ind på ensomhed blandt beboerne", "ensomhed blandt beboerne"),
     ("kom politikerne ind på at bruge skærmmøder", "bruge skærmmøder"),
+    # a date the meeting was held on; the question first and "står det …?" after it
+    ("blev kick off mødet holdt 25 oktober 2016", "kick off mødet holdt 25 oktober 2016"),
+    ("får døve en tolk med til mødet, står det i invitationen?", "får døve en tolk med til mødet"),
+    ("brugerne ville inddrages tidligt, er det noteret?", "brugerne ville inddrages tidligt"),
 ])
 def test_claim_questions_are_recognised(question, claim):
     assert claim_of(question) == claim
@@ -104,7 +108,9 @@ def test_claim_questions_are_recognised(question, claim):
                                       "hvem var med til mødet i solrød", "hvad står der om overgange?",
                                       "hvad mente fagfolkene om styring", "sagde politikerne noget om de private firmaer",
                                       "hvorfor mente fagpersonerne at det var svært",
-                                      "var der nogen der ville bruge videomøder", "hvad var det der skete i solrød"])
+                                      "var der nogen der ville bruge videomøder", "hvad var det der skete i solrød",
+                                      "hvad stod der på plakaterne til kick off", "og det med takster, hvad stod der",
+                                      "papkortene, hvad stod der på dem", "hvornår blev mødet holdt?"])
 def test_other_questions_are_no_claims(question):
     assert claim_of(question) is None
 
