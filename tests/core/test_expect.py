@@ -76,7 +76,7 @@ def test_a_claim_question_without_its_claim_is_bare():
 
 
 def test_the_shipped_expectations_file_loads_every_kind():
-    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "address", "date", "municipality", "when", "abbreviation", "adoption", "later"]
+    assert [t.id for t in E.answer_types()] == ["now", "today", "amount", "quantity", "person", "address", "date", "named", "municipality", "when", "abbreviation", "adoption", "later"]
     assert all(t.asks and t.reason for t in E.answer_types())
     # only "how do things stand now" has nothing in the material that can answer it
     assert [t.id for t in E.answer_types() if not t.holds] == ["now"]
@@ -453,3 +453,15 @@ def test_who_wrote_a_document_asks_for_a_name():
                   ["Mødet blev afholdt på Solrød Rådhus og der var ca. 26 deltagere."])
     assert gap is not None and gap.then == "refused" and "navnet" in gap.reason
     assert E.unmet("hvem skrev invitationen", ["Med venlig hilsen – Thomas Knudsen, Styregruppeformand"]) is None
+
+
+def test_a_question_for_the_names_of_institutions_needs_a_name_beside_them():
+    question = "hvilke psykiatriske afdelinger nævnte brugerne ved overgangene"
+    gap = E.unmet(question, ["Overgangen fra sygehus til kommune skal styrkes, også fra psykiatriske afdelinger."])
+    assert gap is not None and gap.id == "named" and gap.then == "refused"
+    # a name beside them answers; the region and KKR, named on every other page, do not
+    assert E.unmet(question, ["Brugerne nævnte afdelinger som Psykiatrisk Center Roskilde."]) is None
+    assert E.unmet("hvilke private udbydere blev nævnt", ["private udbydere i Region Sjælland og KKR"]).id == "named"
+    assert E.unmet("which research institutions did table 4 mention",
+                   ["Samarbejde med institutions such as VIVE and KORA"]) is None
+    assert "named" not in [t.id for t in E.expected("hvilke tilbud skal være fælles?")]
