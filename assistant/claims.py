@@ -180,6 +180,21 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     return ("unsure", near) if near else ("no", [])
 
 
+_HELD_RE = re.compile(r"\b(?:holdt|afholdt|foregik|fandt sted|lå|var|held|took place)\b", re.I)
+_DAY_MONTH_RE = re.compile(r"\b\d{1,2}\.?\s*(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober"
+                           r"|november|december|january|february|march|may|june|july|october)\b", re.I)
+
+
+def held_on(claim: str, date_label: str) -> str:
+    """Whether a claim about when the meeting it names was held gives the manifest's day for it:
+    "same" ("… holdt den 25. november 2016"), "other" ("kick off mødet blev holdt 25 oktober 2016"
+    for «25. november 2016») or "" (the claim says no such thing)."""
+    if not date_label or not _HELD_RE.search(claim) or not _DAY_MONTH_RE.search(claim):
+        return ""
+    stated, conflicts = facts_check(claim, "", date_label)
+    return "other" if conflicts else "same" if stated else ""
+
+
 def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:
     """(stated, conflicts) for the claim's days, months, years and counts against a passage and
     its meetings' dates (dates: their date labels). stated: each stands there ("50 deltagere" is

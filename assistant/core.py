@@ -13,7 +13,7 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import Evidence, bare_claim_question, claim_of, facts_check, names_missing_thing
+from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_on, names_missing_thing
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
@@ -31,6 +31,7 @@ log = logging.getLogger("rammeaftale")
 CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the best ones
 CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
 CLAIM_REPORT_COVERAGE = 0.5  # share of a claim's words a sentence reporting what a group said holds
+HELD_CLAIM_REST = 1  # words beside a meeting, its place and day that still let a claim be only about its day
 SPEECH_VERBS = ("sagde|siger|sagt|mente|mener|ønskede|ønsker|ønsket|ville|vil|foreslog|foreslår|syntes|synes"
                 "|krævede|kræver|bad|udtrykte|pegede|nævnte|said|wanted|want|asked|suggested|proposed")
 
@@ -288,12 +289,43 @@ class Assistant:
         own.pop("proces", None)  # the process as a whole is no meeting (its cues: "mulighed", "forløbet")
         return set(by_year(text, analyse(text, {}, own).meetings, self.years()))
 
+    def _held_on(self, question: str, claim: str, hits, manifest):
+        """("same" | "other", the passage to show, how many of the claim's words say something
+        else than the meeting, its place, its day and that it was held) for a claim about the day
+        the one meeting the question names was held, checked against the manifest's date of it;
+        None otherwise. The passage shown is the best of that meeting that writes the day, else
+        its best."""
+        named = self._named_meetings(question)
+        meeting = manifest.meetings.get(next(iter(named))) if len(named) == 1 else None
+        which = held_on(claim, meeting.date_label) if meeting else ""
+        own = [h for h in hits if meeting and meeting.id in meetings_of(h.record)]
+        if not which or not own:
+            return None
+        day = meeting.date_label.split()[0]
+        dated = [h for h in own if re.search(rf"(?<!\d){re.escape(day)}", h.record.get("text", ""))]
+        told = set(tokens(" ".join([meeting.title, meeting.place, meeting.date_label, *meeting.cues,
+                                    "holdt afholdt foregik fandt sted møde mødet"])))
+        rest = [t for t in tokens(claim) if t not in told and not t.isdigit()]
+        return which, (dated or own)[:1], len(rest)
+
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, «Nej – … det modsatte» with those that
         say the opposite, an unsure answer with the closest ones, or «Nej, …» (claims.verdict)."""
         candidates = self.claim_candidates(retriever, hits, claim, base["question"])
         kind, chosen = claim_verdict([e for _, e in candidates], self.settings.knobs(),
                                      names_missing_thing(retriever.terms(claim)), claim_negated(claim))
+        dated = self._held_on(base["question"], claim, hits, manifest)
+        # a claim of only that ("kick-off mødet blev holdt den 25. november 2016") is the meeting's
+        # day; one that says more needs a passage that states the rest
+        if dated and (dated[0] == "other" or (kind in ("no", "unsure") and dated[2] <= HELD_CLAIM_REST)):
+            which, shown, _ = dated
+            citations = self._cite(shown, manifest, claim)
+            groups = A.groups(citations)
+            if which == "same":
+                return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
+                        "citations": citations, "groups": groups, "claim": claim}
+            return {**base, "answer": A.render(groups, A.CLAIM_OTHER), "kind": "claim_no", "refused": True,
+                    "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         if kind == "no":
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,

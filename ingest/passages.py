@@ -187,6 +187,13 @@ def heading_like(text: str) -> bool:
 _LABELLED_RE = re.compile(r"^[^:]{2,40}:\s+\S")
 
 
+def _cover_title(text: str) -> bool:
+    """A slide's only text, a title without a sentence of its own (a cover page: «Temaoplæg til
+    kick-off møde den 25. november 2016»), not a statement ("Koordinerende sagsbehandler." ends
+    like one)."""
+    return title_like(text) and not text.rstrip().endswith((".", "!", "?", "…", ":", ")"))
+
+
 def title_like(text: str) -> bool:
     """A heading, or a title without a sentence of its own ("… 1. BESKRIVELSE:", "Politikertemamøde
     om rammeaftalen den 7. april 2017 Programoplæg Opsamling")."""
@@ -395,6 +402,8 @@ def _units(paras: list[_Para], carried: str, title: str = "", titles_after: bool
     title = title or " ".join(p.text for p in heads) or carried
     if not body:
         return [], title
+    if not heads and len(body) == 1 and body[0].start == "prose" and len(body[0].rows) <= 2 and _cover_title(body[0].text):
+        return [], body[0].text  # a title page («Temaoplæg til kick-off møde den 25. november 2016»): it titles the next
     table = next((p.template for p in paras if p.role == "template" and p.template.table), None)
     units: list[_Unit] = []
     if table:

@@ -623,3 +623,11 @@ def test_the_organisers_explanation_of_a_card_finds_the_card(assistant):
     assert card["voice"] == "users"
     assert [a["voice"] for a in card["additions"]] == ["organisers"]
     assert "arbejdstilrettelæggelse" in card["additions"][0]["text"]
+
+
+def test_a_claim_about_the_day_a_meeting_was_held_is_checked_against_its_date(assistant):
+    wrong = assistant.ask("blev kick off mødet holdt 25 oktober 2016")
+    assert wrong["kind"] == "claim_no" and wrong["answer"].startswith("Nej – materialet nævner et andet tal eller en anden dato")
+    assert wrong["citations"] and "25. november 2016" in wrong["citations"][0]["label"]
+    right = assistant.ask("står der at mødet i solrød blev holdt den 18. januar 2017?")
+    assert right["kind"] == "claim_yes" and "18. januar 2017" in right["citations"][0]["label"]

@@ -264,3 +264,11 @@ def test_the_paradox_slides_title_heads_it_and_is_never_quoted_as_a_statement(co
     assert not any(r["text"].startswith("PARADOKSER") for r in records)
     rec = next(r for r in records if r["text"].startswith("Det ønskes, at give borgeren et tilbud tæt på"))
     assert rec["heading"].endswith("PARADOKSER – Hvad vægter højest?"), rec["heading"]
+
+
+def test_a_title_page_heads_what_follows_and_is_not_quoted(corpus):
+    """001 line 2158: «Temaoplæg til kick-off møde den 25. november 2016» stands alone on its page."""
+    _, _, records = corpus
+    assert not any(r["text"].startswith("Temaoplæg til kick-off møde") for r in records)
+    rec = next(r for r in records if r["text"].startswith("Temaoplægget sætter fokus på tre fælles strategiske"))
+    assert "Temaoplæg til kick-off møde den 25. november 2016" in rec["heading"], rec["heading"]

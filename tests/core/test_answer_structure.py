@@ -303,3 +303,12 @@ def test_a_statement_is_shown_under_its_own_topic_but_not_under_a_write_up_label
     assert A.context(summary, labels) == ""
     # a note of the organisers has no topic heading of its own to show
     assert A.context({**vision, "kind": "note"}, labels) == ""
+
+
+def test_a_claim_about_when_a_meeting_was_held_is_told_by_its_date():
+    from assistant.claims import held_on
+    assert held_on("kick off mødet blev holdt 25 oktober 2016", "25. november 2016") == "other"
+    assert held_on("kick-off mødet blev holdt den 25. november 2016", "25. november 2016") == "same"
+    # no day given, or no word of holding the meeting: nothing to check against the manifest
+    assert held_on("mødet blev holdt på Comwell", "25. november 2016") == ""
+    assert held_on("bord 6 ville mødes igen 5. december", "25. november 2016") == ""
