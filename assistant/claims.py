@@ -185,14 +185,32 @@ _DAY_MONTH_RE = re.compile(r"\b\d{1,2}\.?\s*(?:januar|februar|marts|april|maj|ju
                            r"|november|december|january|february|march|may|june|july|october)\b", re.I)
 
 
-def held_on(claim: str, date_label: str) -> str:
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_WEEKDAY_RE = re.compile(r"\b(%s)(?:en)?\b" % "|".join(WEEKDAYS), re.I)
+
+
+def held_on(claim: str, date_label: str, date: str = "") -> str:
     """Whether a claim about when the meeting it names was held gives the manifest's day for it:
-    "same" ("… holdt den 25. november 2016"), "other" ("kick off mødet blev holdt 25 oktober 2016"
-    for «25. november 2016») or "" (the claim says no such thing)."""
-    if not date_label or not _HELD_RE.search(claim) or not _DAY_MONTH_RE.search(claim):
+    "same" ("… holdt den 25. november 2016", "… holdt en fredag"), "other" ("kick off mødet blev
+    holdt 25 oktober 2016" for «25. november 2016»; "… en mandag" for a Friday) or "" (the claim
+    says no such thing). date: the meeting's ISO date, for the day of the week."""
+    if not date_label or not _HELD_RE.search(claim):
         return ""
-    stated, conflicts = facts_check(claim, "", date_label)
-    return "other" if conflicts else "same" if stated else ""
+    found = []
+    if _DAY_MONTH_RE.search(claim):
+        stated, conflicts = facts_check(claim, "", date_label)
+        found.append("other" if conflicts else "same" if stated else "")
+    weekday = _WEEKDAY_RE.search(claim)
+    if weekday and re.match(r"\d{1,2}\.", date_label):  # a meeting held on one day
+        import datetime
+        try:
+            held = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
+        except ValueError:
+            held = ""
+        found.append("" if not held else "same" if weekday.group(1).lower() == held else "other")
+    if "other" in found:
+        return "other"
+    return "same" if found and all(f == "same" for f in found) else ""
 
 
 def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:

@@ -13,7 +13,7 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_on, names_missing_thing
+from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_on, names_missing_thing, WEEKDAYS
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
@@ -297,14 +297,14 @@ class Assistant:
         its best."""
         named = self._named_meetings(question)
         meeting = manifest.meetings.get(next(iter(named))) if len(named) == 1 else None
-        which = held_on(claim, meeting.date_label) if meeting else ""
+        which = held_on(claim, meeting.date_label, meeting.date) if meeting else ""
         own = [h for h in hits if meeting and meeting.id in meetings_of(h.record)]
         if not which or not own:
             return None
         day = meeting.date_label.split()[0]
         dated = [h for h in own if re.search(rf"(?<!\d){re.escape(day)}", h.record.get("text", ""))]
         told = set(tokens(" ".join([meeting.title, meeting.place, meeting.date_label, *meeting.cues,
-                                    "holdt afholdt foregik fandt sted møde mødet"])))
+                                    "holdt afholdt foregik fandt sted møde mødet", *WEEKDAYS])))
         rest = [t for t in tokens(claim) if t not in told and not t.isdigit()]
         return which, (dated or own)[:1], len(rest)
 

@@ -312,3 +312,7 @@ def test_a_claim_about_when_a_meeting_was_held_is_told_by_its_date():
     # no day given, or no word of holding the meeting: nothing to check against the manifest
     assert held_on("mødet blev holdt på Comwell", "25. november 2016") == ""
     assert held_on("bord 6 ville mødes igen 5. december", "25. november 2016") == ""
+    # the day of the week, from the meeting's date (25 November 2016 was a Friday)
+    assert held_on("kick off mødet blev holdt en fredag", "25. november 2016", "2016-11-25") == "same"
+    assert held_on("kick off mødet blev holdt en mandag", "25. november 2016", "2016-11-25") == "other"
+    assert held_on("processen foregik om mandagen", "2016-2017", "2016-11-01") == ""
