@@ -14,6 +14,7 @@ CLAIM_YES = "Ja –"
 CLAIM_NO = "Nej, det fremgår ikke af materialet."
 CLAIM_OPPOSITE = "Nej – materialet siger det modsatte:"
 CLAIM_OTHER = "Nej – materialet nævner et andet tal eller en anden dato:"
+CLAIM_OTHER_PLACE = "Nej – materialet nævner et andet sted:"
 CLAIM_UNSURE = "Jeg fandt ikke præcis det udsagn i materialet, men heller ikke sikkert, at det mangler. Disse steder ligner mest:"
 MORE = "Mere fra materialet:"
 QUOTE_CHARS = 300

@@ -180,7 +180,7 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     return ("unsure", near) if near else ("no", [])
 
 
-_HELD_RE = re.compile(r"\b(?:holdt|afholdt|foregik|fandt sted|lå|var|held|took place)\b", re.I)
+HELD_RE = re.compile(r"\b(?:holdt|afholdt|foregik|fandt sted|lå|var|held|took place)\b", re.I)
 _DAY_MONTH_RE = re.compile(r"\b\d{1,2}\.?\s*(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober"
                            r"|november|december|january|february|march|may|june|july|october)\b", re.I)
 
@@ -194,7 +194,7 @@ def held_on(claim: str, date_label: str, date: str = "") -> str:
     "same" ("… holdt den 25. november 2016", "… holdt en fredag"), "other" ("kick off mødet blev
     holdt 25 oktober 2016" for «25. november 2016»; "… en mandag" for a Friday) or "" (the claim
     says no such thing). date: the meeting's ISO date, for the day of the week."""
-    if not date_label or not _HELD_RE.search(claim):
+    if not date_label or not HELD_RE.search(claim):
         return ""
     found = []
     if _DAY_MONTH_RE.search(claim):
@@ -211,6 +211,26 @@ def held_on(claim: str, date_label: str, date: str = "") -> str:
     if "other" in found:
         return "other"
     return "same" if found and all(f == "same" for f in found) else ""
+
+
+# a meeting held without a place: "online", "på teams"
+ONLINE = frozenset("online virtuelt virtuel digitalt digital teams zoom skype videomøde onlinemøde".split())
+
+
+def held_at(claim: str, place: str, places: list[str]) -> str:
+    """Whether a claim about where the meeting it names was held gives the manifest's place for
+    it: "same" ("… holdt på Sørup Herregaard"), "other" ("… holdt på Comwell", another meeting's
+    place, or "online" for a meeting with a venue) or "" (no place the material knows, or a
+    meeting whose place it does not give). places: every meeting's place in the manifest."""
+    if not place or place.startswith("Ikke angivet") or not HELD_RE.search(claim):
+        return ""
+    words = set(re.findall(r"[a-zæøå]{4,}", claim.lower()))
+    own = set(re.findall(r"[a-zæøå]{4,}", place.lower()))
+    known = {w for p in places for w in re.findall(r"[a-zæøå]{4,}", p.lower())} | ONLINE
+    named = words & known
+    if not named:
+        return ""
+    return "same" if named <= own else "other"
 
 
 def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:

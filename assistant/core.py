@@ -13,7 +13,7 @@ from ingest.lexical import tokens
 
 from . import answer as A
 from . import expect as E
-from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_on, names_missing_thing, WEEKDAYS
+from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_at, held_on, names_missing_thing, HELD_RE, ONLINE, WEEKDAYS
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
@@ -285,28 +285,38 @@ class Assistant:
         the theme meeting's boxes too), narrowed by the year it names."""
         voice_cues, meeting_cues = self.cues()
         said = {c.lower() for cues in voice_cues.values() for c in cues}
-        own = {m: [c for c in cues if c.lower() not in said] for m, cues in meeting_cues.items()}
+        # … unless the text calls it the meeting with them ("mødet med fagpersonerne")
+        own = {m: [c for c in cues if c.lower() not in said or re.search(
+                   rf"\bmøde\w*\s+med\s+(?:de\s+)?{re.escape(c.lower())}\b", text.lower())]
+               for m, cues in meeting_cues.items()}
         own.pop("proces", None)  # the process as a whole is no meeting (its cues: "mulighed", "forløbet")
         return set(by_year(text, analyse(text, {}, own).meetings, self.years()))
 
     def _held_on(self, question: str, claim: str, hits, manifest):
         """("same" | "other", the passage to show, how many of the claim's words say something
-        else than the meeting, its place, its day and that it was held) for a claim about the day
-        the one meeting the question names was held, checked against the manifest's date of it;
-        None otherwise. The passage shown is the best of that meeting that writes the day, else
-        its best."""
-        named = self._named_meetings(question)
+        else than the meeting, its place, its day and that it was held, the lead of a «Nej») for a
+        claim about the day or place the one meeting the question names was held, checked against
+        the manifest's date and place of it; None otherwise. The passage shown is the best of that
+        meeting that writes the day (or place), else its best."""
+        # the meeting the claim is about, not the one whose place it claims ("… holdt på Comwell")
+        held = HELD_RE.search(question)
+        named = self._named_meetings(question[:held.end()] if held else question)
         meeting = manifest.meetings.get(next(iter(named))) if len(named) == 1 else None
-        which = held_on(claim, meeting.date_label, meeting.date) if meeting else ""
+        day = held_on(claim, meeting.date_label, meeting.date) if meeting else ""
+        where = held_at(claim, meeting.place, [m.place for m in manifest.meetings.values()]) if meeting else ""
+        found = [f for f in (day, where) if f]
+        which = "other" if "other" in found else "same" if found else ""
         own = [h for h in hits if meeting and meeting.id in meetings_of(h.record)]
         if not which or not own:
             return None
-        day = meeting.date_label.split()[0]
-        dated = [h for h in own if re.search(rf"(?<!\d){re.escape(day)}", h.record.get("text", ""))]
+        # the passage that writes the day (or the place) the claim is about
+        mark = meeting.date_label.split()[0] if day else meeting.place.split(",")[0]
+        dated = [h for h in own if re.search(rf"(?<!\d){re.escape(mark)}", h.record.get("text", ""), re.I)]
         told = set(tokens(" ".join([meeting.title, meeting.place, meeting.date_label, *meeting.cues,
-                                    "holdt afholdt foregik fandt sted møde mødet", *WEEKDAYS])))
+                                    "holdt afholdt foregik fandt sted møde mødet", *WEEKDAYS, *ONLINE])))
         rest = [t for t in tokens(claim) if t not in told and not t.isdigit()]
-        return which, (dated or own)[:1], len(rest)
+        lead = A.CLAIM_OTHER if day == "other" or where != "other" else A.CLAIM_OTHER_PLACE
+        return which, (dated or own)[:1], len(rest), lead
 
     def _claim(self, base, retriever, hits, claim, manifest) -> dict:
         """«Ja – …» with the passages that state the claim, «Nej – … det modsatte» with those that
@@ -318,13 +328,13 @@ class Assistant:
         # a claim of only that ("kick-off mødet blev holdt den 25. november 2016") is the meeting's
         # day; one that says more needs a passage that states the rest
         if dated and (dated[0] == "other" or (kind in ("no", "unsure") and dated[2] <= HELD_CLAIM_REST)):
-            which, shown, _ = dated
+            which, shown, _, lead = dated
             citations = self._cite(shown, manifest, claim)
             groups = A.groups(citations)
             if which == "same":
                 return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                         "citations": citations, "groups": groups, "claim": claim}
-            return {**base, "answer": A.render(groups, A.CLAIM_OTHER), "kind": "claim_no", "refused": True,
+            return {**base, "answer": A.render(groups, lead), "kind": "claim_no", "refused": True,
                     "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         if kind == "no":
             closest = self._cite(hits[:3], manifest, claim)

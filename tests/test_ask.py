@@ -631,3 +631,12 @@ def test_a_claim_about_the_day_a_meeting_was_held_is_checked_against_its_date(as
     assert wrong["citations"] and "25. november 2016" in wrong["citations"][0]["label"]
     right = assistant.ask("står der at mødet i solrød blev holdt den 18. januar 2017?")
     assert right["kind"] == "claim_yes" and "18. januar 2017" in right["citations"][0]["label"]
+
+
+def test_a_claim_about_where_a_meeting_was_held_is_checked_against_its_place(assistant):
+    online = assistant.ask("blev det skrevet ned at dialogmødet i 2022 blev holdt online?")
+    assert online["kind"] == "claim_no" and online["answer"].startswith("Nej – materialet nævner et andet sted:")
+    assert "Ringsted Kongrescenter" in online["citations"][0]["text"]
+    # the March meeting's place is not given: the kick-off's «Morgenmad på Comwell» confirms nothing about it
+    march = assistant.ask("blev det noteret at mødet med fagpersonerne blev holdt på comwell")
+    assert march["kind"] == "claim_no"

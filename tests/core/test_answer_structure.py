@@ -316,3 +316,14 @@ def test_a_claim_about_when_a_meeting_was_held_is_told_by_its_date():
     assert held_on("kick off mødet blev holdt en fredag", "25. november 2016", "2016-11-25") == "same"
     assert held_on("kick off mødet blev holdt en mandag", "25. november 2016", "2016-11-25") == "other"
     assert held_on("processen foregik om mandagen", "2016-2017", "2016-11-01") == ""
+
+
+def test_a_claim_about_where_a_meeting_was_held_is_told_by_its_place():
+    from assistant.claims import held_at
+    places = ["Comwell", "Solrød Rådhus", "Ikke angivet i materialet", "Sørup Herregaard, Ringsted", "Ringsted Kongrescenter"]
+    assert held_at("politikertemamødet blev holdt på comwell", "Sørup Herregaard, Ringsted", places) == "other"
+    assert held_at("politikertemamødet blev holdt på sørup herregaard", "Sørup Herregaard, Ringsted", places) == "same"
+    assert held_at("dialogmødet blev holdt online", "Ringsted Kongrescenter", places) == "other"
+    # a place the material does not give for that meeting, or no place the manifest knows: nothing to tell
+    assert held_at("mødet blev holdt på comwell", "Ikke angivet i materialet", places) == ""
+    assert held_at("mødet blev holdt i kantinen", "Comwell", places) == ""
