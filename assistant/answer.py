@@ -95,6 +95,28 @@ def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUT
     return chosen
 
 
+def genitive(voice_label: str) -> str:
+    """"Fagpersoner" -> "fagpersonernes", "Brugere" -> "brugernes"."""
+    low = voice_label.lower()
+    return (low[:-1] if low.endswith("e") else low) + "nes"
+
+
+def voice_note(citations: list[dict], asked: str, labels: dict[str, str]) -> str:
+    """"hvad mente fagpersonerne om …?" answered first by another group's words: a line that
+    says so before the quotes (the labels say it too, but a hurried reader sees the quote first);
+    "" when the lead is the asked group's. labels: voice id -> label ("Fagpersoner")."""
+    if not citations or not labels.get(asked):
+        return ""
+    def theirs(c: dict) -> bool:
+        return c.get("voice") == asked or any(p.get("voice") == asked for p in c.get("also_in", []))
+    if theirs(citations[0]):
+        return ""
+    if not any(theirs(c) for c in citations):
+        return f"Ingen af de viste steder er {genitive(labels[asked])} egne ord; de viste ligger nærmest."
+    lead = labels.get(citations[0].get("voice", ""), "")
+    return f"Det nærmeste svar er {genitive(lead)} ord, ikke {genitive(labels[asked])}; {genitive(labels[asked])} egne står længere nede." if lead else ""
+
+
 def quote(text: str, question: str, chars: int = QUOTE_CHARS) -> str:
     """The passage itself when short, else its sentences that share most words with the
     question (verbatim, in their order, "…" where text is left out)."""

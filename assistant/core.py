@@ -353,6 +353,14 @@ class Assistant:
         return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                 "citations": citations, "groups": groups, "claim": claim}
 
+    def _asked_voices(self, text: str, filtered: list[str]) -> list[str]:
+        """The groups whose words the question asks for ("hvad mente fagpersonerne om …",
+        "what did the users say …"), not a group it only names ("hvad skulle bordene snakke ud
+        fra?"); none when the user's voice filter already narrows the passages."""
+        if filtered or not re.search(rf"\b(?:{SPEECH_VERBS}|ifølge|say|says|think|thought|according)\b", text.lower()):
+            return []
+        return analyse(text, self.cues()[0], {}).voices
+
     def _vague(self, text: str) -> str:
         """A "say more" message for a question that names nothing to look for ("og?", "hvornår",
         a bare "står det nogen steder, at"); "" for a real question."""
@@ -471,6 +479,11 @@ class Assistant:
             quoted += " " + " ".join(m.date_label for m in manifest.meetings.values())
         citations = self._cite(chosen, manifest, quoted)
         groups = A.groups(citations)
+        asked = self._asked_voices(text, voices)
+        note = A.voice_note(citations, asked[0], {v: d.get("label", "") for v, d in manifest.voices.items()}) \
+            if len(asked) == 1 else ""
+        if note:  # the words of another group than the one asked about come first
+            base["notice"] = f"{base['notice']} {note}" if base.get("notice") else note
         if kind == "unsure":
             return {**base, "answer": A.render(groups, A.UNSURE), "refused": False, "unsure": True,
                     "kind": "unsure", "citations": citations, "groups": groups,

@@ -640,3 +640,12 @@ def test_a_claim_about_where_a_meeting_was_held_is_checked_against_its_place(ass
     # the March meeting's place is not given: the kick-off's «Morgenmad på Comwell» confirms nothing about it
     march = assistant.ask("blev det noteret at mødet med fagpersonerne blev holdt på comwell")
     assert march["kind"] == "claim_no"
+
+
+def test_a_question_about_one_groups_words_says_when_another_groups_words_lead(assistant):
+    # «Tomme pladser …» is the professionals'; the politicians' tables do not mention it
+    result = assistant.ask("hvad sagde politikerne om tomme pladser")
+    assert result["citations"][0]["voice"] == "professionals"
+    assert result["notice"].startswith("Det nærmeste svar er fagpersonernes ord, ikke politikernes")
+    own = assistant.ask("hvad sagde brugerne om overgange?")
+    assert own["citations"][0]["voice"] == "users" and not own.get("notice")

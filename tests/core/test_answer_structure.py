@@ -327,3 +327,16 @@ def test_a_claim_about_where_a_meeting_was_held_is_told_by_its_place():
     # a place the material does not give for that meeting, or no place the manifest knows: nothing to tell
     assert held_at("mødet blev holdt på comwell", "Ikke angivet i materialet", places) == ""
     assert held_at("mødet blev holdt i kantinen", "Comwell", places) == ""
+
+
+def test_an_answer_led_by_another_groups_words_says_so():
+    from assistant.answer import voice_note
+    labels = {"users": "Brugere", "professionals": "Fagpersoner", "politicians": "Politikere"}
+    users, prof = {"voice": "users", "also_in": []}, {"voice": "professionals", "also_in": []}
+    assert voice_note([users, prof], "users", labels) == ""
+    assert voice_note([prof, users], "users", labels) == \
+        "Det nærmeste svar er fagpersonernes ord, ikke brugernes; brugernes egne står længere nede."
+    assert voice_note([prof], "politicians", labels) == \
+        "Ingen af de viste steder er politikernes egne ord; de viste ligger nærmest."
+    # a statement recorded in the asked group's box elsewhere is theirs
+    assert voice_note([{"voice": "organisers", "also_in": [{"voice": "users"}]}], "users", labels) == ""
