@@ -244,6 +244,19 @@ def planned_kinds() -> frozenset:
 
 
 @lru_cache(maxsize=1)
+def _planned_re() -> re.Pattern | None:
+    words = _data().get("results", {}).get("planned_headings", ())
+    return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})", re.I) if words else None
+
+
+def planned(kind: str, heading: str) -> bool:
+    """Whether a passage says what was planned, not what came out: a programme, or a passage
+    under the invitation's heading."""
+    pattern = _planned_re()
+    return kind in planned_kinds() or bool(pattern and pattern.search(heading or ""))
+
+
+@lru_cache(maxsize=1)
 def _summary_re() -> re.Pattern | None:
     words = _data().get("results", {}).get("summary_headings", ())
     return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})", re.I) if words else None

@@ -18,7 +18,7 @@ from ingest.clean import match_key
 from ingest.lexical import _stopwords, times, tokens
 from ingest.units import statement_units
 
-from .expect import planned_kinds, speakers, summary_heading
+from .expect import planned, speakers, summary_heading
 from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, generic_heads, lemma,
                       _danish_frequencies, proper_names, stem, synonyms, typo_edits)
@@ -649,7 +649,7 @@ class HybridRetriever(BaseRetriever):
                 score *= 1 + k["meeting_boost"]
             if rid in overviews:
                 score *= 1 + k["overview_boost"]
-            if query.results and rec.get("kind") in planned_kinds():  # what was planned, not what came out
+            if query.results and planned(rec.get("kind", ""), rec.get("heading", "")):  # what was planned, not what came out
                 score *= k.get("result_programme_factor", 1.0)
             elif query.results and summary_heading(rec.get("heading", "")):  # the write-up of what came out
                 score *= 1 + k.get("result_summary_boost", 0.0)

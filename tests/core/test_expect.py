@@ -465,3 +465,9 @@ def test_a_question_for_the_names_of_institutions_needs_a_name_beside_them():
     assert E.unmet("which research institutions did table 4 mention",
                    ["Samarbejde med institutions such as VIVE and KORA"]) is None
     assert "named" not in [t.id for t in E.expected("hvilke tilbud skal være fælles?")]
+
+
+def test_the_invitation_says_what_was_planned_not_what_came_out():
+    assert E.planned("statement", "Politikertemamøde 7. april 2017: invitation og program – Den politiske temadags udbytte")
+    assert E.planned("programme_item", "Kick-off møde 25. november 2016: program")
+    assert not E.planned("table", "Politikertemamøde 7. april 2017: prioriterede fokuspunkter ved bordene")
