@@ -31,6 +31,7 @@ log = logging.getLogger("rammeaftale")
 CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the best ones
 CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
 CLAIM_REPORT_COVERAGE = 0.5  # share of a claim's words a sentence reporting what a group said holds
+UNSURE_GAP = "\x00unsure"  # _unanswerable_reason: an expected answer of `then = "unsure"` is missing
 HELD_CLAIM_REST = 1  # words beside a meeting, its place and day that still let a claim be only about its day
 SPEECH_VERBS = ("sagde|siger|sagt|mente|mener|ønskede|ønsker|ønsket|ville|vil|foreslog|foreslår|syntes|synes"
                 "|krævede|kræver|bad|udtrykte|pegede|nævnte|said|wanted|want|asked|suggested|proposed")
@@ -417,6 +418,8 @@ class Assistant:
         if unlisted:
             return unlisted
         gap = E.unmet(own or text, texts, kinds)
+        if gap and gap.then == "unsure":  # the answer shows the closest passages without claiming absence
+            return UNSURE_GAP
         return gap.reason if gap and gap.then == "refused" else ""
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
@@ -464,6 +467,8 @@ class Assistant:
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
         reason = self._unanswerable_reason(search_text, hits, meetings, manifest, text) if hits else ""
+        if reason == UNSURE_GAP:  # what the question asks for is not beside the passages: unsure
+            reason, kind = "", "unsure" if kind == "answer" else kind
         if not reason and kind == "refused" and support["missing"]:  # "hvad viste mentimeter-målingen?"
             heading = E.heading_only(support["missing"], retriever.empty_headings)
             reason = E.heading_reason(heading) if heading else ""

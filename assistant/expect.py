@@ -81,9 +81,10 @@ def expected(question: str) -> list[AnswerType]:
 
 
 def unmet(question: str, texts: list[str], kinds: list[str] = ()) -> AnswerType | None:
-    """The first kind of answer the question asks for that none of the texts holds (kinds: the
-    passage kinds of the texts' passages, one of which may answer by its structure)."""
-    for t in expected(question):
+    """The first kind of answer the question asks for that none of the texts holds, a refused
+    one before an unsure one (kinds: the passage kinds of the texts' passages, one of which may
+    answer by its structure)."""
+    for t in sorted(expected(question), key=lambda t: t.then != "refused"):
         if set(kinds) & set(t.kinds):
             continue
         looked = [text if t.case else text.lower() for text in texts]
