@@ -463,3 +463,14 @@ def test_login_page_is_danish(settings, browser, axe_source, tmp_path):
         page.context.close()
     finally:
         _stop(proc)
+
+
+def test_the_page_says_when_another_groups_words_lead_the_answer(server, browser):
+    page = _open(browser, server)
+    answer = _ask(page, "hvad sagde politikerne om tomme pladser")
+    text = answer.inner_text()
+    assert "Det nærmeste svar er fagpersonernes ord, ikke politikernes" in text
+    # the note comes before the quote, and the quote is labelled with the group that said it
+    assert text.index("Det nærmeste svar") < text.index("Tomme pladser") and "Fagpersoner" in text
+    page.screenshot(path=str(SHOTS / "voice_note.png"), full_page=False)
+    page.context.close()
