@@ -52,11 +52,13 @@ def is_unsure(result: dict) -> bool:
 
 
 def passage_texts(citation: dict) -> list[str]:
-    """The text of a cited statement and of every other place it was recorded, and the
-    organisers' additions shown with it (their parentheses after a user's card)."""
+    """The text of a cited statement and of every other place it was recorded, the organisers'
+    additions shown with it (their parentheses after a user's card), and the topic heading the
+    answer shows before its quote (`context`: «Forøget kommunal selvforsyning (95%): «Derfor …»»)."""
     return [citation.get("text", "")] + [p.get("text", "") for p in citation.get("also_in", []) or []
                                          if isinstance(p, dict)] + [
-        a.get("text", "") for a in citation.get("additions", []) or [] if isinstance(a, dict)]
+        a.get("text", "") for a in citation.get("additions", []) or [] if isinstance(a, dict)] + [
+        str(citation.get("context") or "")]
 
 
 def holds_gold(citation: dict, gold: list[str]) -> bool:

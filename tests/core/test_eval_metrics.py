@@ -22,3 +22,11 @@ def test_a_refusal_holds_no_answer_even_when_its_closest_passage_has_the_gold():
     refused = {"refused": True, "unsure": False, "answer": "Det fremgår ikke af materialet."}
     assert judge(q, answered, [CARD])["right"] is True
     assert judge(q, refused, [CARD])["answer_hit"] is False
+
+
+def test_a_gold_in_the_topic_heading_the_answer_shows_before_the_quote_is_held():
+    # «Forøget kommunal selvforsyning (95%): «Derfor skal …»»: the reader sees the vision's title
+    vision = {"text": "Derfor skal de specialiserede opgaver i endnu højere grad løses inden for den enkelte kommune.",
+              "context": "Forøget kommunal selvforsyning (95%)", "also_in": [], "additions": []}
+    assert holds_gold(vision, ["Forøget kommunal selvforsyning (95%)"])
+    assert not holds_gold({**vision, "context": ""}, ["Forøget kommunal selvforsyning (95%)"])
