@@ -633,6 +633,7 @@ class HybridRetriever(BaseRetriever):
         # "Bord 2", "udfordring 2" (also "den anden udfordring", assistant/ordinals.py): the passage
         # that names the numbered thing states a fact the question asks about
         named = [re.compile(rf"\b{re.escape(e)}(?!\d)", re.I) for e in numbered_entities(query.text)]
+        counted = self._counted_patterns(query.text, terms) if k.get("count_boost", 0) else []
         hits = []
         for rid, score in fused.items():
             rec = self.index.by_id.get(rid)
@@ -640,6 +641,8 @@ class HybridRetriever(BaseRetriever):
                 continue
             if (facts and self._states_fact(facts, rid, rec)) or any(p.search(rec.get("text", "")) for p in named):
                 score *= 1 + k["fact_boost"]
+            if counted and any(p.search(rec.get("text", "")) for p in counted):  # "Samarbejdsmodeller (8)"
+                score *= 1 + k["count_boost"]
             rec_voices = {p.get("voice", "") for p in places(rec)}
             # "hvor holdt politikerne deres temamøde?": the group names the meeting; its place or
             # date stands in the organisers' programme, not in what the group said
@@ -660,6 +663,20 @@ class HybridRetriever(BaseRetriever):
             hits.append(Hit(rec, score, float(sims.get(rid, 0.0))))
         hits.sort(key=lambda h: -h.score)
         return hits
+
+    @staticmethod
+    def _counted_patterns(text: str, terms) -> list[re.Pattern]:
+        """For "hvor mange …?": a number right beside one of the question's content words
+        («Samarbejdsmodeller (8)», «ca. 26 deltagere», «de 31 målgrupper»), by the word's stem."""
+        from .expect import expected
+        if not any(t.id == "quantity" for t in expected(text)):
+            return []
+        out = []
+        for t in terms:
+            for stem in dict.fromkeys(a for a in t.alts if len(a) >= 4):
+                key = re.escape(stem)
+                out.append(re.compile(rf"\b{key}\w*\s*\(\d+\)|\b\d+\s+{key}\w*", re.I))
+        return out
 
     def _allowed(self, voices, meetings) -> set[str] | None:
         """The passages the user's filters let through: the chosen voices; a meeting matches

@@ -649,3 +649,14 @@ def test_a_question_about_one_groups_words_says_when_another_groups_words_lead(a
     assert result["notice"].startswith("Det nærmeste svar er fagpersonernes ord, ikke politikernes")
     own = assistant.ask("hvad sagde brugerne om overgange?")
     assert own["citations"][0]["voice"] == "users" and not own.get("notice")
+
+
+def test_a_count_question_looks_for_a_number_beside_its_words(assistant):
+    retriever = assistant.ready()
+    question = "hvor mange stemmer fik samarbejdsmodeller"
+    patterns = retriever._counted_patterns(question, retriever.terms(question))
+    assert any(p.search("1. Samarbejdsmodeller (8) · 2. Åbenhed/gennemsigtighed (5)") for p in patterns)
+    assert not any(p.search("Solidariske samarbejdsmodeller på tværs af kommuner") for p in patterns)
+    assert retriever._counted_patterns("hvad sagde brugerne om samarbejdsmodeller", []) == []
+    result = assistant.ask("hvor mange kommuner er vi i regionen")
+    assert any("de 17 kommuner" in c["text"] for c in result["citations"])
