@@ -6,7 +6,7 @@ from __future__ import annotations
 from ingest.clean import split_sentences
 from ingest.lexical import tokens
 
-from .retrieve import Hit
+from .retrieve import Hit, places
 
 REFUSAL = "Det fremgår ikke af materialet."
 UNSURE = "Jeg fandt ikke et sikkert svar i materialet. Disse steder ligner mest:"
@@ -108,7 +108,7 @@ def voice_note(citations: list[dict], asked: str, labels: dict[str, str]) -> str
     if not citations or not labels.get(asked):
         return ""
     def theirs(c: dict) -> bool:
-        return c.get("voice") == asked or any(p.get("voice") == asked for p in c.get("also_in", []))
+        return any(p.get("voice") == asked for p in places(c))
     if theirs(citations[0]):
         return ""
     if not any(theirs(c) for c in citations):

@@ -3,6 +3,7 @@
 passage states the claim's content."""
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -202,7 +203,6 @@ def held_on(claim: str, date_label: str, date: str = "") -> str:
         found.append("other" if conflicts else "same" if stated else "")
     weekday = _WEEKDAY_RE.search(claim)
     if weekday and re.match(r"\d{1,2}\.", date_label):  # a meeting held on one day
-        import datetime
         try:
             held = WEEKDAYS[datetime.date.fromisoformat(date).weekday()]
         except ValueError:
@@ -224,13 +224,15 @@ def held_at(claim: str, place: str, places: list[str]) -> str:
     meeting whose place it does not give). places: every meeting's place in the manifest."""
     if not place or place.startswith("Ikke angivet") or not HELD_RE.search(claim):
         return ""
-    words = set(re.findall(r"[a-zæøå]{4,}", claim.lower()))
-    own = set(re.findall(r"[a-zæøå]{4,}", place.lower()))
-    known = {w for p in places for w in re.findall(r"[a-zæøå]{4,}", p.lower())} | ONLINE
-    named = words & known
+    known = {w for p in places for w in _place_words(p)} | ONLINE
+    named = _place_words(claim) & known
     if not named:
         return ""
-    return "same" if named <= own else "other"
+    return "same" if named <= _place_words(place) else "other"
+
+
+def _place_words(text: str) -> set[str]:
+    return set(re.findall(r"[a-zæøå]{4,}", text.lower()))
 
 
 def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:

@@ -31,7 +31,6 @@ log = logging.getLogger("rammeaftale")
 CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the best ones
 CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
 CLAIM_REPORT_COVERAGE = 0.5  # share of a claim's words a sentence reporting what a group said holds
-UNSURE_GAP = "\x00unsure"  # _unanswerable_reason: an expected answer of `then = "unsure"` is missing
 HELD_CLAIM_REST = 1  # words beside a meeting, its place and day that still let a claim be only about its day
 SPEECH_VERBS = ("sagde|siger|sagt|mente|mener|ønskede|ønsker|ønsket|ville|vil|foreslog|foreslår|syntes|synes"
                 "|krævede|kræver|bad|udtrykte|pegede|nævnte|said|wanted|want|asked|suggested|proposed")
@@ -372,11 +371,12 @@ class Assistant:
         q = analyse(text, *self.cues())
         return E.vague_message() if E.vague(text, topic_words(text), bool(q.voices or q.meetings)) else ""
 
-    def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest, own: str = "") -> str:
+    def _unanswerable_reason(self, text: str, hits, meetings: list[str], manifest, own: str = "") -> tuple[str, bool]:
         """Why the material cannot answer a question its passages seem close to (assistant/expect.toml):
         it asks for an amount no passage gives, for what was said or decided at a meeting the
         material holds only the invitation of, or for what a speaker said whom the material names
-        only in a meeting programme. "" when nothing stands in the way. text: the question with
+        only in a meeting programme. "" when nothing stands in the way; beside it whether an
+        expected kind of answer with `then = "unsure"` is missing. text: the question with
         the topic of a follow-up's previous question; own: the question as asked, whose words say
         what kind of answer it asks for (a follow-up's previous question does not ask it again)."""
         retriever = self.ready()
@@ -390,10 +390,10 @@ class Assistant:
         unrecorded = E.unrecorded_meeting(text, named, records)
         if unrecorded:
             m = manifest.meetings[unrecorded]
-            return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}")
+            return E.outcome_reason(f"{m.title.split(' (')[0].lower()} {m.date_label}"), False
         speaker = E.listed_only(text, retriever.speakers, retriever.kinds_holding)
         if speaker:
-            return E.speech_reason(speaker)
+            return E.speech_reason(speaker), False
         top = hits[:self.settings.answer_k]
         # "hvem var formand for KKR i 2022?": the name has to stand in a passage of the meeting the
         # question names, not in another meeting's programme (all of them when none of the best is its)
@@ -416,11 +416,10 @@ class Assistant:
         kinds = [h.record.get("kind", "") for h in pool if about(h.record)]
         unlisted = E.unlisted(own or text, [h.record.get("text", "") for h in pool])
         if unlisted:
-            return unlisted
+            return unlisted, False
         gap = E.unmet(own or text, texts, kinds)
-        if gap and gap.then == "unsure":  # the answer shows the closest passages without claiming absence
-            return UNSURE_GAP
-        return gap.reason if gap and gap.then == "refused" else ""
+        # an unsure kind: the answer shows the closest passages without claiming absence
+        return (gap.reason, False) if gap and gap.then == "refused" else ("", bool(gap))
 
     def _ask(self, question, voices, meetings, previous, generate: bool = True) -> dict:
         voices, meetings = _filter_values(voices), _filter_values(meetings)
@@ -466,9 +465,9 @@ class Assistant:
             return self._claim(base, retriever, hits, claim, manifest)
         support = retriever.support(search_text, hits)
         kind = A.decide(support, self.settings)
-        reason = self._unanswerable_reason(search_text, hits, meetings, manifest, text) if hits else ""
-        if reason == UNSURE_GAP:  # what the question asks for is not beside the passages: unsure
-            reason, kind = "", "unsure" if kind == "answer" else kind
+        reason, unsure = self._unanswerable_reason(search_text, hits, meetings, manifest, text) if hits else ("", False)
+        if unsure and kind == "answer":  # what the question asks for is not beside the passages
+            kind = "unsure"
         if not reason and kind == "refused" and support["missing"]:  # "hvad viste mentimeter-målingen?"
             heading = E.heading_only(support["missing"], retriever.empty_headings)
             reason = E.heading_reason(heading) if heading else ""

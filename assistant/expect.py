@@ -244,28 +244,23 @@ def planned_kinds() -> frozenset:
     return _results()[1]
 
 
-@lru_cache(maxsize=1)
-def _planned_re() -> re.Pattern | None:
-    words = _data().get("results", {}).get("planned_headings", ())
+@lru_cache(maxsize=2)
+def _heading_words_re(key: str) -> re.Pattern | None:
+    """A pattern for the words of a [results] list ("planned_headings", "summary_headings")."""
+    words = _data().get("results", {}).get(key, ())
     return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})", re.I) if words else None
 
 
 def planned(kind: str, heading: str) -> bool:
     """Whether a passage says what was planned, not what came out: a programme, or a passage
     under the invitation's heading."""
-    pattern = _planned_re()
+    pattern = _heading_words_re("planned_headings")
     return kind in planned_kinds() or bool(pattern and pattern.search(heading or ""))
-
-
-@lru_cache(maxsize=1)
-def _summary_re() -> re.Pattern | None:
-    words = _data().get("results", {}).get("summary_headings", ())
-    return re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})", re.I) if words else None
 
 
 def summary_heading(heading: str) -> bool:
     """Whether a passage's heading marks the write-up of what came out ("… – Opsamling")."""
-    pattern = _summary_re()
+    pattern = _heading_words_re("summary_headings")
     return bool(pattern and pattern.search(heading or ""))
 
 

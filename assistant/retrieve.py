@@ -18,7 +18,7 @@ from ingest.clean import match_key
 from ingest.lexical import _stopwords, times, tokens
 from ingest.units import statement_units
 
-from .expect import planned, speakers, summary_heading
+from .expect import expected, planned, speakers, summary_heading
 from .ordinals import numbered_lists
 from .lexicon import (WORD_RE, Vocabulary, capitalised_words, danish_zipf, edit_distance, english, english_phrases, generic_heads, lemma,
                       _danish_frequencies, proper_names, stem, synonyms, typo_edits)
@@ -668,7 +668,6 @@ class HybridRetriever(BaseRetriever):
     def _counted_patterns(text: str, terms) -> list[re.Pattern]:
         """For "hvor mange …?": a number right beside one of the question's content words
         («Samarbejdsmodeller (8)», «ca. 26 deltagere», «de 31 målgrupper»), by the word's stem."""
-        from .expect import expected
         if not any(t.id == "quantity" for t in expected(text)):
             return []
         out = []

@@ -126,9 +126,9 @@ def _spec(cls, raw, where: str):
 def load_manifest(corpus_dir: Path) -> Manifest:
     try:
         return _load(corpus_dir)
+    except ManifestError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ManifestError):
-            raise
         raise ManifestError(f"{Path(corpus_dir) / 'manifest.toml'}: bad entry: {exc!r}") from exc
 
 
