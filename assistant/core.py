@@ -32,6 +32,7 @@ CLAIM_VOICE_EXTRA = 2  # passages of the voice a claim names, checked beside the
 CLAIM_NUMBER_DEPTH = 20  # how far down the ranking a claim's number is looked for
 CLAIM_REPORT_COVERAGE = 0.5  # share of a claim's words a sentence reporting what a group said holds
 HELD_CLAIM_REST = 1  # words beside a meeting, its place and day that still let a claim be only about its day
+MEETING_WORDS = frozenset("møde mødet møder møderne mødets".split())  # a meeting, whichever it is
 SPEECH_VERBS = ("sagde|siger|sagt|mente|mener|ønskede|ønsker|ønsket|ville|vil|foreslog|foreslår|syntes|synes"
                 "|krævede|kræver|bad|udtrykte|pegede|nævnte|said|wanted|want|asked|suggested|proposed")
 
@@ -67,6 +68,18 @@ def _shown(values: list[str], most: int = 5, chars: int = 40) -> str:
     """Unknown filter values as echoed in a message: a few, each shortened."""
     out = [v if len(v) <= chars else v[:chars] + "…" for v in values[:most]]
     return ", ".join(out) + (" …" if len(values) > most else "")
+
+
+def _without_scope(claim: str, scope: set[str]) -> str:
+    """The claim without the words that name its meeting (and the preposition before them):
+    "deltagerne fik frokost på mødet i Solrød" -> "deltagerne fik frokost"; the claim itself when
+    too little would be left."""
+    if not scope:
+        return claim
+    pattern = r"(?:\b(?:på|i|til|ved|under|fra|efter|før|om)\s+)?\b(?:%s)\b" % "|".join(
+        map(re.escape, sorted(scope, key=len, reverse=True)))
+    left = re.sub(r"\s+", " ", re.sub(pattern, " ", claim, flags=re.I)).strip(" ,.-")
+    return left if len(left.split()) >= 2 else claim
 
 
 class Assistant:
@@ -224,14 +237,21 @@ class Assistant:
         """(hit, claims.Evidence) for the best passages. "står det, at brugerne ønskede …": the
         voice is checked on its own (the passage is the users', or reports what they said); its
         words are not terms to repeat."""
-        voice_cues, _ = self.cues()
+        voice_cues, meeting_cues = self.cues()
         # who said it: the voice before the claim ("sagde politikerne, at brugerne …"), else the
         # one in it ("står det, at brugerne ønskede …")
         before = question[:question.lower().rfind(claim.lower())] if claim.lower() in question.lower() else ""
         said_by = analyse(before, voice_cues, {}).voices  # asked what they said: their own words only
         voices = said_by or analyse(claim, voice_cues, {}).voices
         cue_words = {w for v in voices for c in voice_cues[v] for w in c.lower().split()}
-        terms = [t for t in retriever.terms(claim) if t.word not in cue_words] or retriever.terms(claim)
+        # the meeting the question names ("… på kick off mødet, at …"): a passage of another
+        # meeting states nothing about it (the kick-off's «Morgenmad på Comwell» for the April meeting)
+        named = self._named_meetings(question or claim)
+        # … and the words that name it say where the claim stands, not what it is ("brugerne fik
+        # betalt transport til mødet i Solrød" is not stated by «Mødet blev afholdt på Solrød Rådhus»)
+        scope = {w for m in named for c in meeting_cues.get(m, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())}
+        scope |= MEETING_WORDS if named else set()
+        terms = [t for t in retriever.terms(claim) if t.word not in cue_words | scope] or retriever.terms(claim)
         # a sentence reporting the voice holds at least half the weight of the claim's words
         # ("Det har både politikerne, fagpersonerne og brugerne selv givet udtryk for …" reports
         # nothing about "mere konkurrenceudsættelse")
@@ -253,9 +273,6 @@ class Assistant:
             extra += [h for h in hits[self.settings.answer_k:CLAIM_NUMBER_DEPTH] if h.record["id"] not in seen
                       and facts_check(claim, h.record["text"], self._dates_of(h.record))[0]][:CLAIM_VOICE_EXTRA]
         pool += extra  # (these only keep a «Nej» from standing: claims.verdict)
-        # the meeting the question names ("… på kick off mødet, at …"): a passage of another
-        # meeting states nothing about it (the kick-off's «Morgenmad på Comwell» for the April meeting)
-        named = self._named_meetings(question or claim)
         # a name the claim gives ("… holdt på Comwell") has to stand in a passage that states it
         names = [t for t in terms if t.alts and t.weight >= self.settings.claim_name_idf
                  and (t.capitalised or is_place(t.word) or dictionary_word(t.word) == "name")]
@@ -264,8 +281,11 @@ class Assistant:
         # the claim in the documents' words ("frivillige" -> «civilsamfundet»): a line may stand closer
         # to it (measured on the tuning half: one false «Nej» fewer, one false «Ja» more)
         worded = retriever.in_documents_words(claim)
+        # the claim's lines are compared without the meeting's name too: a line of that meeting
+        # is close to anything said to happen there
+        content = _without_scope(claim, scope)
         for h in pool:
-            unit, unit_text = retriever.best_unit(claim, h.record)
+            unit, unit_text = retriever.best_unit(content, h.record)
             if worded:
                 unit, unit_text = max((unit, unit_text), retriever.best_unit(worded, h.record))
             stated, conflicts = facts_check(claim, h.record["text"], self._dates_of(h.record))

@@ -240,6 +240,16 @@ def test_a_claim_putting_one_meetings_place_at_another_is_no_yes(assistant):
     assert not result["answer"].startswith("Ja")
 
 
+def test_a_claim_sharing_only_the_meetings_name_with_a_passage_is_no_yes(assistant):
+    # «Mødet blev afholdt på Solrød Rådhus og der var ca. 26 deltagere …» names the meeting, and
+    # says nothing about lunch; what it does say is confirmed
+    denied = assistant.ask("står der at deltagerne fik gratis frokost på mødet i Solrød")
+    assert denied["kind"] == "claim_no" and denied["answer"].startswith("Nej")
+    confirmed = assistant.ask("står der at mødet i Solrød havde 26 deltagere")
+    assert confirmed["kind"] == "claim_yes"
+    assert any("26 deltagere" in c["text"] for c in confirmed["citations"])
+
+
 def test_a_claim_in_other_words_or_with_a_negation_of_its_own_is_no_false_no(assistant):
     # recorded, phrased otherwise: «Mulighed for faglig sparring» (Bord 6, Gennemsigtige fælles
     # tilbud); the users' «Konkurrenceudsættelse af opgaverne er ikke vejen frem» for "imod udbud".
