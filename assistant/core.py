@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest.clean import split_sentences
 from ingest.lexical import tokens
+from ingest.manifest import MONTHS
 
 from . import answer as A
 from . import expect as E
@@ -129,7 +130,7 @@ class Assistant:
     def cues(self):
         m = self.manifest
         return ({v: list(d.get("cues", [])) for v, d in m.voices.items()},
-                {k: list(mt.cues) for k, mt in m.meetings.items()})
+                {k: list(mt.cues) + [c for c in mt.month_cues if c not in mt.cues] for k, mt in m.meetings.items()})
 
     # -- answering ---------------------------------------------------------------------------
     def ask(self, question: str, voices: list[str] | None = None, meetings: list[str] | None = None,
@@ -200,7 +201,7 @@ class Assistant:
         if variant:  # an English question: voice and meeting cues from its Danish words too
             extra = analyse(variant, voice_cues, meeting_cues)
             query.voices = list(dict.fromkeys([*query.voices, *extra.voices]))
-            query.meetings = list(dict.fromkeys([*query.meetings, *extra.meetings]))
+            query.meetings = by_year(search_text, list(dict.fromkeys([*query.meetings, *extra.meetings])), self.years())
         if claim:  # search for what has to stand in the material; the voice named around it boosts
             query = Query(text=claim, voices=query.voices, meetings=query.meetings)
             search_text = claim
@@ -249,7 +250,11 @@ class Assistant:
         named = self._named_meetings(question or claim)
         # … and the words that name it say where the claim stands, not what it is ("brugerne fik
         # betalt transport til mødet i Solrød" is not stated by «Mødet blev afholdt på Solrød Rådhus»)
-        scope = {w for m in named for c in meeting_cues.get(m, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())}
+        # (not its month alone: "lederne i marts ville …" is found in the March meeting's section
+        # under «Fra mødet den 17. marts 2017», a claim about a day is checked against its date)
+        months = {w for m in MONTHS for w in m}
+        scope = {w for m in named for c in meeting_cues.get(m, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())
+                 if w not in months}
         scope |= MEETING_WORDS if named else set()
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words | scope] or retriever.terms(claim)
         # a sentence reporting the voice holds at least half the weight of the claim's words

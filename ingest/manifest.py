@@ -22,6 +22,12 @@ class ManifestError(ValueError):
     """The manifest does not fit the corpus (missing file, marker not found, unknown id)."""
 
 
+MONTHS = tuple(tuple(pair.split("/")) for pair in (
+    "januar/january februar/february marts/march april/april maj/may juni/june juli/july august/august"
+    " september/september oktober/october november/november december/december").split())
+MONTHS = tuple(tuple(dict.fromkeys(m)) for m in MONTHS)  # "april/april" once
+
+
 @dataclass(frozen=True)
 class Meeting:
     id: str
@@ -36,6 +42,15 @@ class Meeting:
     # what the material holds of the meeting: "" (what was said there is written up) or
     # "invitation" (only the invitation or programme: what was said or decided is not recorded)
     record: str = ""
+
+    @property
+    def month_cues(self) -> tuple[str, ...]:
+        """The month of a meeting held on one day, as users name it ("mødet i marts", "the march
+        meeting"): Danish and English. Two meetings of the same month share it (the year narrows)."""
+        if not self.held_on_a_day:
+            return ()
+        month = int(self.date[5:7]) if re.match(r"\d{4}-\d{2}", self.date) else 0
+        return MONTHS[month - 1] if 1 <= month <= 12 else ()
 
     @property
     def held_on_a_day(self) -> bool:

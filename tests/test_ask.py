@@ -436,6 +436,16 @@ def test_a_place_and_a_year_name_the_meeting_of_that_year(assistant):
     assert result["refused"] and "invitationen" in result["reason"]
 
 
+def test_a_meeting_named_by_its_month_alone_is_that_meeting(assistant):
+    # «Møde med fagpersoner den 17. marts 2017»: users say "mødet i marts"
+    result = assistant.ask("hvor blev mødet med fagfolkene i marts holdt")
+    assert result["citations"]
+    assert all(c["meeting"].startswith("Møde med fagpersoner") for c in result["citations"][:3])
+    # a claim placed at that meeting is not confirmed by another meeting's passage that says it
+    claim = assistant.ask("sagde fagpersonerne på mødet i marts at kommunikation skal være tydelig og enkel")
+    assert claim["kind"] != "claim_yes"
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)

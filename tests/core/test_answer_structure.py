@@ -340,3 +340,10 @@ def test_an_answer_led_by_another_groups_words_says_so():
         "Ingen af de viste steder er politikernes egne ord; de viste ligger nærmest."
     # a statement recorded in the asked group's box elsewhere is theirs
     assert voice_note([{"voice": "organisers", "also_in": [{"voice": "users"}]}], "users", labels) == ""
+
+
+def test_a_meeting_held_on_one_day_is_named_by_its_month_in_danish_and_english():
+    assert MEETINGS["dialogforum_2017"].month_cues == ("januar", "january")
+    assert MEETINGS["politikermoede_2017"].month_cues == ("april",)
+    stretch = Meeting("proces", "Processen", "2016-11-01", "2016-2017", "", "", "", ())
+    assert stretch.month_cues == ()
