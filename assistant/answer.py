@@ -15,6 +15,9 @@ CLAIM_NO = "Nej, det fremgår ikke af materialet."
 CLAIM_OPPOSITE = "Nej – materialet siger det modsatte:"
 CLAIM_OTHER = "Nej – materialet nævner et andet tal eller en anden dato:"
 CLAIM_OTHER_PLACE = "Nej – materialet nævner et andet sted:"
+# stated, but not by the group or at the meeting the question names: the labels say whose and where
+CLAIM_ELSEWHERE_VOICE = "Nej – ikke fra den gruppe, du nævner; materialet har det fra en anden gruppe:"
+CLAIM_ELSEWHERE_MEETING = "Nej – ikke fra det møde, du nævner; materialet har det fra et andet møde:"
 CLAIM_UNSURE = "Jeg fandt ikke præcis det udsagn i materialet, men heller ikke sikkert, at det mangler. Disse steder ligner mest:"
 MORE = "Mere fra materialet:"
 QUOTE_CHARS = 300

@@ -102,6 +102,21 @@ def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     only keep a «Nej» from standing where they would confirm the claim or leave it open: then the
     answer is unsure with them. (More candidates make a «Ja» likelier for any claim; the thresholds are set
     for the best passages.)"""
+    kind, chosen = _voiced_verdict(evidence, knobs, specific, negative)
+    if kind in ("no", "unsure"):
+        # stated, but by another group or at another meeting than the claim names ("sagde
+        # fagfolkene, at der skal være en udligningsordning …" for Bord 9's words): «Nej» with those
+        # passages, whose labels say whose words and which meeting they are
+        elsewhere = [replace(e, voiced=True, placed=True) if e.named else e for e in evidence]
+        if any(not (e.voiced and e.placed) for e in evidence if e.named):
+            other, shown = _voiced_verdict(elsewhere, knobs, specific, negative)
+            shown = [i for i in shown if evidence[i].coverage >= knobs.get("claim_elsewhere_coverage", 1.01)]
+            if other == "yes" and shown:
+                return "elsewhere", shown
+    return kind, chosen
+
+
+def _voiced_verdict(evidence: list[Evidence], knobs: dict, specific: bool, negative: bool) -> tuple[str, list[int]]:
     main = [i for i, e in enumerate(evidence) if not e.extra]
     kind, chosen = _verdict([evidence[i] for i in main], knobs, specific, negative)
     chosen = [main[i] for i in chosen]

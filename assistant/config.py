@@ -58,7 +58,7 @@ KNOBS = {
     "relative_cutoff": float, "quote_chars": int,
     "refuse_dense": float, "min_dense": float, "min_coverage": float, "english_min_dense": float,
     "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
-    "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "compound_heads": int, "worded_weight": float,
+    "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "claim_elsewhere_coverage": float, "compound_heads": int, "worded_weight": float,
     "worded_below": float, "claim_name_idf": float, "overview_boost": float, "overview_min_meetings": int,
     "result_programme_factor": float, "result_summary_boost": float, "count_boost": float,
 }
@@ -104,6 +104,7 @@ class Settings:
     claim_unsure_coverage: float = _knob("claim_unsure_coverage", 1.0)
     claim_unit_yes: float = _knob("claim_unit_yes", 2.0)
     claim_unit_no: float = _knob("claim_unit_no", 0.0)
+    claim_elsewhere_coverage: float = _knob("claim_elsewhere_coverage", 1.01)
     compound_heads: int = _knob("compound_heads", 0, int)
     worded_weight: float = _knob("worded_weight", 0.0)
     worded_below: float = _knob("worded_below", 2.0)

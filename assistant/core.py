@@ -367,9 +367,11 @@ class Assistant:
                     "maybe_relevant": closest, "claim": claim}
         citations = self._cite([candidates[i][0] for i in chosen], manifest, claim)
         groups = A.groups(citations)
-        if kind in ("opposite", "other"):  # «Konkurrenceudsættelse er ikke en god vej!!!» for "… er en
-            # god vej"; «25. november 2016» for "holdt 25 oktober 2016"
-            lead = A.CLAIM_OPPOSITE if kind == "opposite" else A.CLAIM_OTHER
+        if kind in ("opposite", "other", "elsewhere"):  # «Konkurrenceudsættelse er ikke en god vej!!!»
+            # for "… er en god vej"; «25. november 2016» for "holdt 25 oktober 2016"; Bord 9's words
+            # for "sagde fagfolkene, at …"
+            lead = {"opposite": A.CLAIM_OPPOSITE, "other": A.CLAIM_OTHER}.get(kind) or (
+                A.CLAIM_ELSEWHERE_MEETING if any(not candidates[i][1].placed for i in chosen) else A.CLAIM_ELSEWHERE_VOICE)
             return {**base, "answer": A.render(groups, lead), "kind": "claim_no", "refused": True,
                     "opposite": True, "citations": citations, "groups": groups, "maybe_relevant": [], "claim": claim}
         if kind == "unsure":  # neither «Ja» nor «Nej»: a false "not recorded" is the worst answer

@@ -446,6 +446,20 @@ def test_a_meeting_named_by_its_month_alone_is_that_meeting(assistant):
     assert claim["kind"] != "claim_yes"
 
 
+def test_a_claim_another_group_or_meeting_stated_is_denied_with_whose_words_they_are(assistant):
+    # «Udligningsordninger i forhold til demografiudvikling …» stands at Bord 9 (politicians)
+    wrong_voice = assistant.ask("sagde brugerne at der skal være udligningsordninger i forhold til demografiudviklingen")
+    assert wrong_voice["kind"] == "claim_no" and wrong_voice["answer"].startswith("Nej – ikke fra den gruppe")
+    assert wrong_voice["citations"] and all(c["voice"] == "politicians" for c in wrong_voice["citations"])
+    assert "Politikere" in wrong_voice["answer"]  # the label says whose words they are
+    right_voice = assistant.ask("sagde politikerne at der skal være udligningsordninger i forhold til demografiudviklingen")
+    assert right_voice["kind"] == "claim_yes"
+    # «Socialpsykiatri er ikke en specialisering» was said at the professionals' meeting in March
+    wrong_meeting = assistant.ask("blev det sagt på mødet i Solrød at socialpsykiatri ikke er en specialisering")
+    assert wrong_meeting["kind"] == "claim_no" and wrong_meeting["answer"].startswith("Nej – ikke fra det møde")
+    assert all(c["meeting_id"] == "fagpersoner_2017" for c in wrong_meeting["citations"])
+
+
 def test_a_question_naming_nothing_asks_for_more(assistant):
     for text in ("og?", "hvornår", "står det nogen steder, at"):
         result = assistant.ask(text)
