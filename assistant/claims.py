@@ -96,7 +96,7 @@ class Evidence:
     named: bool = True  # the passage holds every name the claim gives (a place, a person, a firm)
 
 
-def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
+def verdict(evidence: list[Evidence], knobs: dict, specific: str = "",
             negative: bool = False) -> tuple[str, list[int]]:
     """_verdict on the best passages; the named voice's own closest passages (Evidence.extra)
     only keep a «Nej» from standing where they would confirm the claim or leave it open: then the
@@ -116,7 +116,7 @@ def verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     return kind, chosen
 
 
-def _voiced_verdict(evidence: list[Evidence], knobs: dict, specific: bool, negative: bool) -> tuple[str, list[int]]:
+def _voiced_verdict(evidence: list[Evidence], knobs: dict, specific: str, negative: bool) -> tuple[str, list[int]]:
     main = [i for i, e in enumerate(evidence) if not e.extra]
     kind, chosen = _verdict([evidence[i] for i in main], knobs, specific, negative)
     chosen = [main[i] for i in chosen]
@@ -126,7 +126,7 @@ def _voiced_verdict(evidence: list[Evidence], knobs: dict, specific: bool, negat
     return ("unsure", chosen) if kind in ("yes", "unsure") else ("no", [])
 
 
-def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
+def _verdict(evidence: list[Evidence], knobs: dict, specific: str = "",
              negative: bool = False) -> tuple[str, list[int]]:
     """The answer to a claim question and the candidates to cite: ("yes", stating), ("opposite",
     passages saying the opposite), ("unsure", the closest), or ("no", []). One rule for the
@@ -134,12 +134,13 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     1. «Ja»: a voiced passage covers the claim's terms and is close in meaning, same polarity, and
        has a sentence or line at least near the claim (claim_unit_no);
     2. «Nej – … det modsatte»: such a passage has the other polarity;
-    3. «Nej»: the claim names a number, name or rare term the corpus lacks in every form;
+    3. «Nej»: the claim names a number or name the corpus lacks in every form;
     4. «Ja»: a voiced passage has a sentence or line this close in meaning (the claim in other
        words: "frivillige og foreninger" for «civilsamfundet»), and neither that line nor the
        passage has the other polarity («… er ikke vejen frem. Dette blev sagt med reference til
        … udbud …» confirms no "udbud er en god ide": that is «Nej – … det modsatte»);
-    5. «Nej»: no voiced passage has a sentence or line even this close;
+    5. «Nej»: the claim has a rare word the corpus lacks in every form (specific == "rare"), or no
+       voiced passage has a sentence or line even this close;
     6. unsure: a voiced passage close in meaning covers part of the claim's terms, or one with a
        line near the claim covers them all;
     7. «Nej» otherwise.
@@ -168,12 +169,14 @@ def _verdict(evidence: list[Evidence], knobs: dict, specific: bool = False,
     opposed = [i for i in close if not evidence[i].agrees or evidence[i].unit_reversed]
     if opposed and not off:
         return "opposite", opposed
-    if specific:
+    if specific and specific != "rare":
         return "no", []
     said = [i for i, e in enumerate(evidence) if e.voiced and e.unit >= knobs.get("claim_unit_yes", 2.0)]
     unit_yes = [i for i in said if evidence[i].agrees and evidence[i].unit_agrees and evidence[i].facts]
     if unit_yes:
         return "yes", unit_yes
+    if specific:  # a rare word the corpus lacks ("trimmes"): no «Ja» but from a line that close
+        return "no", []
     if off:
         return "other", off
     said.sort(key=lambda i: -evidence[i].unit)
@@ -275,10 +278,14 @@ def facts_check(claim: str, passage: str, dates: str = "") -> tuple[bool, bool]:
 DEFINITE_COUNT = re.compile(r"\b((?:alle )?de|begge) (?:to|tre|fire|fem|seks|syv|otte|ni|ti)\b", re.I)
 
 
-def names_missing_thing(terms) -> bool:
-    """Whether a claim's terms (retriever.terms) name a number, name or rare term the corpus lacks
-    in every form ("100 procent", "ventelistegaranti"): such a claim is not recorded in other words."""
-    return any((t.status == "specific" or t.rare) and not t.alts for t in terms)
+def names_missing_thing(terms) -> str:
+    """Whether a claim's terms (retriever.terms) name a number or a name the corpus lacks in every
+    form ("100 procent", "Holbæk"): "name", such a claim is not recorded in other words; or a word
+    wordfreq finds rare ("ventelistegaranti", "trimmes"): "rare", only a line close in meaning to the
+    whole claim can still state it (a colloquial verb for the documents' «driftsoptimering»); or ""."""
+    if any(t.status == "specific" and not t.alts for t in terms):
+        return "name"
+    return "rare" if any(t.rare and not t.alts for t in terms) else ""
 
 
 def opposes(claim: str, passage: str) -> bool:

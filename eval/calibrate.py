@@ -136,7 +136,7 @@ def claim_signals(assistant, questions):
     return rows
 
 
-def claim_verdict(candidates, knobs, specific: bool = False, negative: bool = False) -> str:
+def claim_verdict(candidates, knobs, specific: str = "", negative: bool = False) -> str:
     """'yes', 'unsure' or 'no' for one claim, by the assistant's own rule (claims.verdict); a
     passage saying the opposite, giving another date or number, or stating it as another group's
     words or another meeting's, is a «Nej»."""
