@@ -68,6 +68,18 @@ def covered(text: str, known_shingles: set) -> bool:
     return bool(sh) and len(sh & known_shingles) / len(sh) >= COVERED
 
 
+def made_of(text: str, words: set[str]) -> bool:
+    """Whether every word of the text (bare numbers aside) is one of these words: a later copy's
+    run of slide titles and labels («Fra mødet den 17. marts 2017: Relevante fokusområder for
+    rammeaftalen 2018 FOKUSOMRÅDER Flerårige rammeaftaler Samarbejde UDDYBNING»)."""
+    key = _words_key(text).split()
+    return bool(key) and all(w in words for w in key)
+
+
+def words_of(passages: list[Passage]) -> set[str]:
+    return {w for p in passages for w in _words_key(p.text).split()}
+
+
 def shingles_of(passages: list[Passage], headings: bool = True) -> set:
     """Word triples of known passages (and of their headings' own parts)."""
     out: set = set()

@@ -236,6 +236,9 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
     heading after a shorter run, at a voice box and at a heading repeated on every slide.
     Slide and column numbers ("1 2") are not blank lines: they end a run."""
     repeated = repeated_headings(lines)
+    # the section's own first line repeated over a later slide («Fra mødet den 17. marts 2017:»):
+    # that slide's title, not part of the text above it
+    marker = lines[section.start - 1].strip()
     slides = []
     rows: list[_Row] = []
     voice, context, in_box = section.voice, "", False
@@ -265,6 +268,10 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
             blank = 0
             continue
         stripped = text.strip()
+        if stripped == marker and line_no != section.start and word_count(stripped) < SHORT_WORDS:
+            close()
+            blank = SLIDE_BREAK
+            continue
         box = _box_at(text, layout.boxes)
         if box:
             close()

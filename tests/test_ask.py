@@ -440,7 +440,8 @@ def test_a_meeting_named_by_its_month_alone_is_that_meeting(assistant):
     # «Møde med fagpersoner den 17. marts 2017»: users say "mødet i marts"
     result = assistant.ask("hvor blev mødet med fagfolkene i marts holdt")
     assert result["citations"]
-    assert all(c["meeting"].startswith("Møde med fagpersoner") for c in result["citations"][:3])
+    ids = [c["meeting_id"] for c in result["citations"]]
+    assert ids[0] == "fagpersoner_2017" and ids.count("fagpersoner_2017") > len(ids) / 2, ids
     # a claim placed at that meeting is not confirmed by another meeting's passage that says it
     claim = assistant.ask("sagde fagpersonerne på mødet i marts at kommunikation skal være tydelig og enkel")
     assert claim["kind"] != "claim_yes"

@@ -166,6 +166,15 @@ def test_the_end_of_a_bullet_is_not_glued_to_the_next_slides_heading(corpus):
     assert "tyranni" not in overgange["text"]
 
 
+def test_a_slides_repeated_section_title_is_neither_glued_to_a_statement_nor_a_passage(corpus):
+    # 001 repeats «Fra mødet den 17. marts 2017:» under the last bullet of a slide; 004 runs the
+    # slide titles («… Relevante fokusområder for rammeaftalen 2018 FOKUSOMRÅDER … UDDYBNING») together
+    _, _, records = corpus
+    assert not [r["text"] for r in records if "Fra mødet den 17. marts 2017" in r["text"]]
+    statement = next(r for r in records if "Socialpsykiatri er ikke en specialisering" in r["text"])
+    assert statement["voice"] == "professionals" and statement["file"] == FILE_001
+
+
 def test_the_papkort_note_is_the_organisers(corpus):
     _, _, records = corpus
     notes = [p for p in _places(records) if p["text"].startswith("Opsamlingen på dette punkt er en afskrivning")]

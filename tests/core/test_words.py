@@ -340,3 +340,11 @@ def test_a_compound_is_also_looked_up_with_and_without_its_joining_s():
     assert "meningfuld" in linking_s_variants("meningsfuld")
     assert linking_s_variants("møder") == []  # short words are left alone
     assert all(len(v) == len("videndeling") + 1 for v in linking_s_variants("videndeling") if "s" in v[4:-3])
+
+
+def test_a_run_of_known_slide_titles_is_made_of_their_words_a_statement_is_not():
+    from ingest.dedup import made_of
+    titles = {"fra", "mødet", "den", "marts", "relevante", "fokusområder", "for", "rammeaftalen", "samarbejde"}
+    assert made_of("Fra mødet den 17. marts 2017: Relevante fokusområder for rammeaftalen 2018", titles)
+    assert not made_of("Samarbejde om specialiserede kompetencer, ikke institutioner", titles)
+    assert not made_of("2017", titles)  # nothing but a number is no run of titles
