@@ -74,7 +74,7 @@ def supported(support: dict, min_dense: float, min_coverage: float, english_min_
     return decide(support, knobs) != "refused"
 
 
-def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUTOFF) -> list[dict]:
+def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUTOFF, max_chars: int = 0) -> list[dict]:
     """The passages to answer from: the best k within reach of the best one. A passage that
     introduces a list ("... (I prioriteret rækkefølge):") is cited together with the list's
     items, as one citation spanning their lines."""
@@ -83,9 +83,12 @@ def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUT
     top = hits[0].score
     chosen: list[dict] = []
     taken: set[str] = set()
+    used = 0
     for h in hits[:k]:
         if h.score < relative_cutoff * top or h.record["id"] in taken:
             continue
+        if max_chars and chosen and used + len(h.record["text"]) > max_chars:
+            continue  # a long passage past the reading budget; a shorter one further down may fit
         rec = h.record
         items = index.following(rec) if rec["text"].rstrip().endswith(":") else []
         items = [r for r in items if r["id"] not in taken]
@@ -95,6 +98,7 @@ def select(hits: list[Hit], k: int, index, relative_cutoff: float = RELATIVE_CUT
                    "line_end": items[-1]["line_end"], "col_end": items[-1].get("col_end"),
                    "also_in": [p for r in [rec, *items] for p in r.get("also_in", [])]}
         chosen.append(rec)
+        used += len(rec["text"])
     return chosen
 
 
@@ -301,6 +305,19 @@ def also_in(rec: dict, manifest, line_length=None) -> list[dict]:
 
 
 # -- the typed structure and its text ---------------------------------------------------------
+def in_reading_order(citations: list[dict]) -> list[dict]:
+    """The citations in the order the answer shows them (groups()), numbered 1, 2, 3 … in that
+    order: a later passage of an earlier group does not come before the next group's with a
+    higher number ("[1] [2] [6]" then "[3]")."""
+    if not citations:
+        return []
+    order: dict[str, list[dict]] = {}
+    for c in citations[1:]:
+        order.setdefault(c["label"], []).append(c)
+    ordered = [citations[0], *(c for cs in order.values() for c in cs)]
+    return [{**c, "n": k} for k, c in enumerate(ordered, 1)]
+
+
 def groups(citations: list[dict]) -> list[dict]:
     """The citations as groups by voice and meeting; the first group holds the lead statement
     alone (the gist), the others follow in order of first appearance."""

@@ -60,7 +60,7 @@ KNOBS = {
     "common_zipf": float, "compound_zipf": float, "max_ordinary_answer": int, "refuse_missing_topic": int, "claim_min_coverage": float, "claim_min_dense": float,
     "claim_unsure_coverage": float, "claim_unit_yes": float, "claim_unit_no": float, "claim_elsewhere_coverage": float, "compound_heads": int, "worded_weight": float,
     "worded_below": float, "claim_name_idf": float, "overview_boost": float, "overview_min_meetings": int,
-    "result_programme_factor": float, "result_summary_boost": float, "count_boost": float,
+    "result_programme_factor": float, "result_summary_boost": float, "count_boost": float, "cite_chars": int,
 }
 
 
@@ -83,6 +83,7 @@ class Settings:
     unit_weight: float = _knob("unit_weight", 0.0)
     variant_weight: float = _knob("variant_weight", 1.0)
     count_boost: float = _knob("count_boost", 0.0)
+    cite_chars: int = _knob("cite_chars", 0, int)
     voice_boost: float = _knob("voice_boost", 0.3)
     followup_voice_boost: float = _knob("followup_voice_boost", 1.0)
     meeting_boost: float = _knob("meeting_boost", 0.35)

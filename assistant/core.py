@@ -354,7 +354,7 @@ class Assistant:
         # day; one that says more needs a passage that states the rest
         if dated and (dated[0] == "other" or (kind in ("no", "unsure") and dated[2] <= HELD_CLAIM_REST)):
             which, shown, _, lead = dated
-            citations = self._cite(shown, manifest, claim)
+            citations = A.in_reading_order(self._cite(shown, manifest, claim))
             groups = A.groups(citations)
             if which == "same":
                 return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
@@ -365,7 +365,7 @@ class Assistant:
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,
                     "maybe_relevant": closest, "claim": claim}
-        citations = self._cite([candidates[i][0] for i in chosen], manifest, claim)
+        citations = A.in_reading_order(self._cite([candidates[i][0] for i in chosen], manifest, claim))
         groups = A.groups(citations)
         if kind in ("opposite", "other", "elsewhere"):  # «Konkurrenceudsættelse er ikke en god vej!!!»
             # for "… er en god vej"; «25. november 2016» for "holdt 25 oktober 2016"; Bord 9's words
@@ -504,11 +504,12 @@ class Assistant:
                    "unknown_words": support["missing"] + support["ordinary"],
                    "cause": A.refusal_cause(support, bool(hits), reason)}
             return {**out, "reason": reason} if reason else out
-        chosen = A.select(hits, self.settings.cite_k, retriever.index, self.settings.relative_cutoff)
+        chosen = A.select(hits, self.settings.cite_k, retriever.index, self.settings.relative_cutoff,
+                          self.settings.cite_chars)
         quoted = search_text
         if E.asks_overview(text):  # quote the sentences that give the meetings' dates
             quoted += " " + " ".join(m.date_label for m in manifest.meetings.values())
-        citations = self._cite(chosen, manifest, quoted)
+        citations = A.in_reading_order(self._cite(chosen, manifest, quoted))
         groups = A.groups(citations)
         asked = self._asked_voices(text, voices)
         note = A.voice_note(citations, asked[0], {v: d.get("label", "") for v, d in manifest.voices.items()}) \

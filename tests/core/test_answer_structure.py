@@ -347,3 +347,23 @@ def test_a_meeting_held_on_one_day_is_named_by_its_month_in_danish_and_english()
     assert MEETINGS["politikermoede_2017"].month_cues == ("april",)
     stretch = Meeting("proces", "Processen", "2016-11-01", "2016-2017", "", "", "", ())
     assert stretch.month_cues == ()
+
+
+def test_an_answer_cites_within_its_reading_budget_a_long_passage_past_it_gives_way_to_a_short_one():
+    from assistant.retrieve import Hit
+    long_, short = {"id": "b", "text": "x" * 900}, {"id": "c", "text": "Kort udsagn."}
+    hits = [Hit({"id": "a", "text": "y" * 500}, 1.0, 0.9), Hit(long_, 0.9, 0.9), Hit(short, 0.8, 0.9)]
+    index = SimpleNamespace(following=lambda rec: [])
+    assert [r["id"] for r in A.select(hits, 10, index, 0.35, max_chars=1000)] == ["a", "c"]
+    assert [r["id"] for r in A.select(hits, 10, index, 0.35)] == ["a", "b", "c"]  # no budget
+    # the best passage is cited even when it alone is longer than the budget
+    assert [r["id"] for r in A.select(hits[1:], 10, index, 0.35, max_chars=100)] == ["b"]
+
+
+def test_citations_are_numbered_in_the_order_the_answer_shows_them():
+    cites = [{"n": i, "label": label, "quote": f"q{i}", "voice": "", "voice_label": "", "meeting_id": ""}
+             for i, label in enumerate(["A", "B", "B", "C", "B"], 1)]
+    ordered = A.in_reading_order(cites)
+    assert [c["quote"] for c in ordered] == ["q1", "q2", "q3", "q5", "q4"]
+    groups = A.groups(ordered)
+    assert [i["n"] for g in groups for i in g["items"]] == [1, 2, 3, 4, 5]
