@@ -222,6 +222,11 @@ def repeated_headings(lines: list[str]) -> set[str]:
     return {text for text, n in counts.items() if n > 1}
 
 
+def _next_line(lines: list[str], line_no: int, end: int) -> str:
+    """The next non-blank line after line_no (1-based) up to end, stripped; "" when none."""
+    return next((ln.strip() for ln in lines[line_no:end] if ln.strip()), "")
+
+
 def _box_at(text: str, boxes: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
     stripped = strip_bullet(text).strip()
     for marker, voice in boxes:
@@ -236,8 +241,8 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
     heading after a shorter run, at a voice box and at a heading repeated on every slide.
     Slide and column numbers ("1 2") are not blank lines: they end a run."""
     repeated = repeated_headings(lines)
-    # the section's own first line repeated over a later slide («Fra mødet den 17. marts 2017:»):
-    # that slide's title, not part of the text above it
+    # the section's own first line repeated over a later slide, with the slide's title after it
+    # («Fra mødet den 17. marts 2017:» / «Relevante fokusområder …»): not part of the text above it
     marker = lines[section.start - 1].strip()
     slides = []
     rows: list[_Row] = []
@@ -268,7 +273,8 @@ def _slides(lines, section: Section, skipped: set[int], layout: Layout):
             blank = 0
             continue
         stripped = text.strip()
-        if stripped == marker and line_no != section.start and word_count(stripped) < SHORT_WORDS:
+        if (stripped == marker and line_no != section.start and word_count(stripped) < SHORT_WORDS
+                and heading_like(_next_line(lines, line_no, section.end))):  # «… Relevante fokusområder …»
             close()
             blank = SLIDE_BREAK
             continue
