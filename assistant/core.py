@@ -71,6 +71,11 @@ def _shown(values: list[str], most: int = 5, chars: int = 40) -> str:
     return ", ".join(out) + (" …" if len(values) > most else "")
 
 
+def _bare(word: str) -> str:
+    """A word without a Danish definite ending («temamødet» -> «temamøde»), to find it in a title."""
+    return re.sub(r"(?:ene|et|en|ne|t)$", "", word) if len(word) > 5 else word
+
+
 def _without_scope(claim: str, scope: set[str]) -> str:
     """The claim without the words that name its meeting (and the preposition before them):
     "deltagerne fik frokost på mødet i Solrød" -> "deltagerne fik frokost"; the claim itself when
@@ -250,12 +255,7 @@ class Assistant:
         named = self._named_meetings(question or claim)
         # … and the words that name it say where the claim stands, not what it is ("brugerne fik
         # betalt transport til mødet i Solrød" is not stated by «Mødet blev afholdt på Solrød Rådhus»)
-        # (not its month alone: "lederne i marts ville …" is found in the March meeting's section
-        # under «Fra mødet den 17. marts 2017», a claim about a day is checked against its date)
-        months = {w for m in MONTHS for w in m}
-        scope = {w for m in named for c in meeting_cues.get(m, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())
-                 if w not in months}
-        scope |= MEETING_WORDS if named else set()
+        scope = self._meeting_scope(named, meeting_cues)
         terms = [t for t in retriever.terms(claim) if t.word not in cue_words | scope] or retriever.terms(claim)
         # a sentence reporting the voice holds at least half the weight of the claim's words
         # ("Det har både politikerne, fagpersonerne og brugerne selv givet udtryk for …" reports
@@ -304,6 +304,24 @@ class Assistant:
                 placed=not named or bool(meetings_of(h.record) & (named | {"proces"})),
                 named=all(t.covered_by(retriever.doc_tokens(h.record)) for t in names))))
         return out
+
+    def _meeting_scope(self, named: set[str], meeting_cues: dict) -> set[str]:
+        """The words that name the meetings a claim is placed at: those of their cues that stand in
+        the meeting's title, place or date («kick off», «Solrød», «2022», «temamødet»), and «mødet».
+        Not a topical cue («enqueten», «visionerne», «Slagelse»: what the claim may be about), nor
+        the month alone ("lederne i marts ville …" is found under «Fra mødet den 17. marts 2017»; a
+        claim about a day is checked against the date)."""
+        months = {w for m in MONTHS for w in m}
+        scope = set(MEETING_WORDS) if named else set()
+        for mid in named:
+            meeting = self.manifest.meetings.get(mid)
+            if meeting is None:
+                continue
+            own = [w for w in re.findall(r"[a-zæøå0-9]+", f"{meeting.title} {meeting.place} {meeting.date_label}".lower())
+                   if len(w) >= 3 or w.isdigit()]
+            scope |= {w for c in meeting_cues.get(mid, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())
+                      if w not in months and any(_bare(w) in o or (len(o) >= 4 and o in w) for o in own)}
+        return scope
 
     def _named_meetings(self, text: str) -> set[str]:
         """The meetings a text names by their own cues (not by a voice's: "fagpersonerne" speak in

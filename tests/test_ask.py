@@ -447,6 +447,14 @@ def test_a_meeting_named_by_its_month_alone_is_that_meeting(assistant):
     assert claim["kind"] != "claim_yes"
 
 
+def test_a_topic_that_is_also_a_meeting_cue_is_still_part_of_the_claim(assistant):
+    # «enqueten» marks the kick-off, but here it is what the claim is about: the vision table's
+    # «Flere forpligtigende samarbejder» confirms nothing about the survey
+    result = assistant.ask("blev det skrevet ned på kick off at enqueten viste enighed om tættere samarbejde")
+    if result["kind"] == "claim_yes":
+        assert all("enighed" in c["text"] for c in result["citations"]), [c["text"][:60] for c in result["citations"]]
+
+
 def test_a_claim_another_group_or_meeting_stated_is_denied_with_whose_words_they_are(assistant):
     # «Udligningsordninger i forhold til demografiudvikling …» stands at Bord 9 (politicians)
     wrong_voice = assistant.ask("sagde brugerne at der skal være udligningsordninger i forhold til demografiudviklingen")
