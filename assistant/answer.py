@@ -309,13 +309,15 @@ def in_reading_order(citations: list[dict]) -> list[dict]:
     """The citations in the order the answer shows them (groups()), numbered 1, 2, 3 … in that
     order: a later passage of an earlier group does not come before the next group's with a
     higher number ("[1] [2] [6]" then "[3]")."""
-    if not citations:
-        return []
-    order: dict[str, list[dict]] = {}
-    for c in citations[1:]:
-        order.setdefault(c["label"], []).append(c)
-    ordered = [citations[0], *(c for cs in order.values() for c in cs)]
+    by_n = {c["n"]: c for c in citations}
+    ordered = [by_n[item["n"]] for g in groups(citations) for item in g["items"]]
     return [{**c, "n": k} for k, c in enumerate(ordered, 1)]
+
+
+def grouped(citations: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(citations in reading order, their groups): what an answer shows."""
+    citations = in_reading_order(citations)
+    return citations, groups(citations)
 
 
 def groups(citations: list[dict]) -> list[dict]:

@@ -309,3 +309,20 @@ def reversed_by_antonym(claim: str, passage: str) -> bool:
     claim_words, passage_words = forms(claim), forms(passage)
     pairs = antonyms()
     return any(w not in passage_words and pairs.get(w, set()) & passage_words for w in claim_words)
+
+
+def bare_word(word: str) -> str:
+    """A word without a Danish definite ending («temamødet» -> «temamøde»), to find it in a title."""
+    return re.sub(r"(?:ene|et|en|ne|t)$", "", word) if len(word) > 5 else word
+
+
+def without_scope(claim: str, scope: set[str]) -> str:
+    """The claim without the words that name its meeting (and the preposition before them):
+    "deltagerne fik frokost på mødet i Solrød" -> "deltagerne fik frokost"; the claim itself when
+    too little would be left."""
+    if not scope:
+        return claim
+    pattern = r"(?:\b(?:på|i|til|ved|under|fra|efter|før|om)\s+)?\b(?:%s)\b" % "|".join(
+        map(re.escape, sorted(scope, key=len, reverse=True)))
+    left = re.sub(r"\s+", " ", re.sub(pattern, " ", claim, flags=re.I)).strip(" ,.-")
+    return left if len(left.split()) >= 2 else claim

@@ -14,7 +14,7 @@ from ingest.manifest import MONTHS
 
 from . import answer as A
 from . import expect as E
-from .claims import Evidence, bare_claim_question, claim_of, facts_check, held_at, held_on, names_missing_thing, HELD_RE, ONLINE, WEEKDAYS
+from .claims import Evidence, bare_claim_question, bare_word, claim_of, facts_check, held_at, held_on, names_missing_thing, without_scope, HELD_RE, ONLINE, WEEKDAYS
 from .claims import negated as claim_negated
 from .claims import opposes as claim_opposes
 from .claims import verdict as claim_verdict
@@ -69,23 +69,6 @@ def _shown(values: list[str], most: int = 5, chars: int = 40) -> str:
     """Unknown filter values as echoed in a message: a few, each shortened."""
     out = [v if len(v) <= chars else v[:chars] + "…" for v in values[:most]]
     return ", ".join(out) + (" …" if len(values) > most else "")
-
-
-def _bare(word: str) -> str:
-    """A word without a Danish definite ending («temamødet» -> «temamøde»), to find it in a title."""
-    return re.sub(r"(?:ene|et|en|ne|t)$", "", word) if len(word) > 5 else word
-
-
-def _without_scope(claim: str, scope: set[str]) -> str:
-    """The claim without the words that name its meeting (and the preposition before them):
-    "deltagerne fik frokost på mødet i Solrød" -> "deltagerne fik frokost"; the claim itself when
-    too little would be left."""
-    if not scope:
-        return claim
-    pattern = r"(?:\b(?:på|i|til|ved|under|fra|efter|før|om)\s+)?\b(?:%s)\b" % "|".join(
-        map(re.escape, sorted(scope, key=len, reverse=True)))
-    left = re.sub(r"\s+", " ", re.sub(pattern, " ", claim, flags=re.I)).strip(" ,.-")
-    return left if len(left.split()) >= 2 else claim
 
 
 class Assistant:
@@ -288,7 +271,7 @@ class Assistant:
         worded = retriever.in_documents_words(claim)
         # the claim's lines are compared without the meeting's name too: a line of that meeting
         # is close to anything said to happen there
-        content = _without_scope(claim, scope)
+        content = without_scope(claim, scope)
         for h in pool:
             unit, unit_text = retriever.best_unit(content, h.record)
             if worded:
@@ -320,7 +303,7 @@ class Assistant:
             own = [w for w in re.findall(r"[a-zæøå0-9]+", f"{meeting.title} {meeting.place} {meeting.date_label}".lower())
                    if len(w) >= 3 or w.isdigit()]
             scope |= {w for c in meeting_cues.get(mid, ()) for w in re.findall(r"[a-zæøå0-9]+", c.lower())
-                      if w not in months and any(_bare(w) in o or (len(o) >= 4 and o in w) for o in own)}
+                      if w not in months and any(bare_word(w) in o or (len(o) >= 4 and o in w) for o in own)}
         return scope
 
     def _named_meetings(self, text: str) -> set[str]:
@@ -372,8 +355,7 @@ class Assistant:
         # day; one that says more needs a passage that states the rest
         if dated and (dated[0] == "other" or (kind in ("no", "unsure") and dated[2] <= HELD_CLAIM_REST)):
             which, shown, _, lead = dated
-            citations = A.in_reading_order(self._cite(shown, manifest, claim))
-            groups = A.groups(citations)
+            citations, groups = A.grouped(self._cite(shown, manifest, claim))
             if which == "same":
                 return {**base, "answer": A.render(groups, A.CLAIM_YES), "kind": "claim_yes", "refused": False,
                         "citations": citations, "groups": groups, "claim": claim}
@@ -383,8 +365,7 @@ class Assistant:
             closest = self._cite(hits[:3], manifest, claim)
             return {**base, "answer": A.claim_no_text(closest), "kind": "claim_no", "refused": True,
                     "maybe_relevant": closest, "claim": claim}
-        citations = A.in_reading_order(self._cite([candidates[i][0] for i in chosen], manifest, claim))
-        groups = A.groups(citations)
+        citations, groups = A.grouped(self._cite([candidates[i][0] for i in chosen], manifest, claim))
         if kind in ("opposite", "other", "elsewhere"):  # «Konkurrenceudsættelse er ikke en god vej!!!»
             # for "… er en god vej"; «25. november 2016» for "holdt 25 oktober 2016"; Bord 9's words
             # for "sagde fagfolkene, at …"
@@ -527,8 +508,7 @@ class Assistant:
         quoted = search_text
         if E.asks_overview(text):  # quote the sentences that give the meetings' dates
             quoted += " " + " ".join(m.date_label for m in manifest.meetings.values())
-        citations = A.in_reading_order(self._cite(chosen, manifest, quoted))
-        groups = A.groups(citations)
+        citations, groups = A.grouped(self._cite(chosen, manifest, quoted))
         asked = self._asked_voices(text, voices)
         note = A.voice_note(citations, asked[0], {v: d.get("label", "") for v, d in manifest.voices.items()}) \
             if len(asked) == 1 else ""

@@ -180,7 +180,7 @@ def search_claims(rows):
     at = [(k, counts) for k, counts in best if k["claim_min_coverage"] == cov]
     knobs, counts = at[len(at) // 2]
     swept = [(claim_cost(rows, {**knobs, "claim_elsewhere_coverage": v}), -v) for v in ELSEWHERE_GRID]
-    (low, counts), v = min(swept, key=lambda x: (x[0][0], x[1]))
+    (_, counts), v = min(swept, key=lambda x: (x[0][0], x[1]))
     return {**knobs, "claim_elsewhere_coverage": -v}, counts
 
 

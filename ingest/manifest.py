@@ -22,10 +22,10 @@ class ManifestError(ValueError):
     """The manifest does not fit the corpus (missing file, marker not found, unknown id)."""
 
 
-MONTHS = tuple(tuple(pair.split("/")) for pair in (
+# each month's Danish and English name (once where they are the same: "april")
+MONTHS = tuple(tuple(dict.fromkeys(pair.split("/"))) for pair in (
     "januar/january februar/february marts/march april/april maj/may juni/june juli/july august/august"
     " september/september oktober/october november/november december/december").split())
-MONTHS = tuple(tuple(dict.fromkeys(m)) for m in MONTHS)  # "april/april" once
 
 
 @dataclass(frozen=True)
